@@ -1,0 +1,194 @@
+/**
+ * The decider. `decide` is a pure function of (policy, state, call, now): no clock, no I/O, no
+ * randomness. `evolve` folds a decision into the state: only allowed calls consume quota.
+ * The live gateway passes the wall clock as `now`; replay passes each recorded event's time, so the
+ * same code reproduces the same decisions.
+ *
+ * State is owned, as in a linear type: `evolve` may update the state it is given and returns it;
+ * a caller that needs the state before and after (a what-if) clones it with `cloneState` first.
+ * That keeps the hot path free of copying while `decide` itself never mutates anything.
+ */
+import type { ArgumentsObject } from "./arguments.js";
+import type { CompiledRules, Ruleset, ToolPlan } from "./compile.js";
+import type { CompiledLimit } from "./limiter.js";
+import {
+  type CounterTable,
+  cloneTable,
+  counterKey,
+  prune as pruneTable,
+  record,
+  usedInWindow,
+} from "./limiter.js";
+import type { Call, CounterUse, Decision, Identity, Verdict } from "./types.js";
+import { describeWindow } from "./window.js";
+
+export interface DecisionState {
+  live: CounterTable;
+  shadow: CounterTable;
+}
+
+export function initialState(): DecisionState {
+  return { live: new Map(), shadow: new Map() };
+}
+
+export function cloneState(state: DecisionState): DecisionState {
+  return { live: cloneTable(state.live), shadow: cloneTable(state.shadow) };
+}
+
+/** Forgets counters that no longer matter at `now`; the gateway calls it now and then. */
+export function pruneState(state: DecisionState, now: number): DecisionState {
+  pruneTable(state.live, now);
+  pruneTable(state.shadow, now);
+  return state;
+}
+
+/** Anything that carries compiled rules: a CompiledPolicy does. */
+export interface Decidable {
+  rules: CompiledRules;
+}
+
+export function decide(policy: Decidable, state: DecisionState, call: Call, now: number): Decision {
+  const { live, shadow, mode } = policy.rules;
+  const verdict = decideIn(live, state.live, call, now);
+  const decision: Decision = { ...verdict, at: now };
+  if (verdict.outcome === "approval_required") {
+    decision.approvalTimeoutMs = live.plan(call.server, call.tool).approve?.approvalTimeoutMs;
+  }
+  if (shadow !== undefined) {
+    decision.shadow = decideIn(shadow, state.shadow, call, now);
+    if (mode === "shadow") {
+      decision.basis = "shadow_mode";
+      decision.rule = "mode";
+      decision.reason = "the policy is in shadow mode: decisions are recorded, not enforced";
+    }
+  }
+  return decision;
+}
+
+export function evolve(state: DecisionState, decision: Decision): DecisionState {
+  if (decision.outcome === "allow") charge(state.live, decision.counters, decision.at);
+  if (decision.shadow?.outcome === "allow") charge(state.shadow, decision.shadow.counters, decision.at);
+  return state;
+}
+
+function charge(table: CounterTable, counters: readonly CounterUse[], at: number): void {
+  for (const use of counters) {
+    record(table, counterKey(use.counter, use.subject), use, at);
+  }
+}
+
+function decideIn(ruleset: Ruleset, table: CounterTable, call: Call, now: number): Verdict {
+  const plan = ruleset.plan(call.server, call.tool);
+  if (plan.matched.length === 0 && ruleset.defaultAction === "deny") {
+    return denial(
+      "default",
+      "default",
+      `"${call.tool}" is not allowed: no rule names it and the policy's default is deny`,
+    );
+  }
+  if (plan.deny !== undefined) {
+    const rule = plan.deny;
+    const reason =
+      rule.reason ??
+      (rule.action === "deny"
+        ? `"${call.tool}" is denied by ${rule.id}`
+        : `"${call.tool}" is hidden by ${rule.id}`);
+    return denial(rule.id, "rule", reason);
+  }
+  const argumentRefusal = checkArguments(plan, call.args);
+  if (argumentRefusal !== undefined) return argumentRefusal;
+  return checkLimitsAndApproval(plan, table, call, now);
+}
+
+function checkArguments(plan: ToolPlan, args: unknown): Verdict | undefined {
+  const object = asArgumentsObject(args);
+  if (object === undefined) {
+    return denial("arguments", "arguments", `arguments must be a JSON object, found ${kindOf(args)}`);
+  }
+  for (const check of plan.argumentChecks) {
+    const reason = check.refuse(object);
+    if (reason !== undefined) return denial(check.id, "arguments", reason);
+  }
+  return undefined;
+}
+
+function checkLimitsAndApproval(plan: ToolPlan, table: CounterTable, call: Call, now: number): Verdict {
+  const counters: CounterUse[] = [];
+  let exceeded: CounterUse | undefined;
+  for (const limit of plan.limits) {
+    const use = counterUse(limit, table, call.identity, now);
+    counters.push(use);
+    if (exceeded === undefined && use.used >= use.max) exceeded = use;
+  }
+  if (exceeded !== undefined) {
+    return {
+      outcome: "rate_limited",
+      rule: exceeded.limit,
+      basis: "limit",
+      reason: limitReason(exceeded),
+      counters,
+    };
+  }
+  if (plan.approve !== undefined && call.approval !== "granted") {
+    const rule = plan.approve;
+    const reason = rule.reason ?? `"${call.tool}" needs a person's approval (${rule.id})`;
+    return { outcome: "approval_required", rule: rule.id, basis: "approval", reason, counters };
+  }
+  const primary = plan.matched[0];
+  return {
+    outcome: "allow",
+    rule: primary?.id ?? "default",
+    basis: primary === undefined ? "default" : "rule",
+    reason: plan.allowReason,
+    counters,
+  };
+}
+
+function counterUse(limit: CompiledLimit, table: CounterTable, identity: Identity, now: number): CounterUse {
+  const subject = subjectOf(limit, identity);
+  return {
+    counter: limit.counter,
+    scope: limit.scope,
+    subject,
+    limit: limit.id,
+    windowMs: limit.windowMs,
+    max: limit.max,
+    algorithm: limit.algorithm,
+    used: usedInWindow(table.get(counterKey(limit.counter, subject)), limit.windowMs, now),
+  };
+}
+
+function subjectOf(limit: CompiledLimit, identity: Identity): string {
+  switch (limit.scope) {
+    case "grant":
+      return identity.grant;
+    case "session":
+      return identity.session;
+    case "agent":
+      return identity.agent;
+    case "global":
+      return "";
+  }
+}
+
+function limitReason(use: CounterUse): string {
+  const per = use.scope === "global" ? "" : ` per ${use.scope}`;
+  const subject = use.scope === "global" ? "" : ` "${use.subject}"`;
+  return `rate limit "${use.counter}" allows ${use.max} calls per ${describeWindow(use.windowMs)}${per}; ${use.scope === "global" ? "all callers have" : `${use.scope}${subject} has`} used ${use.used} (${use.limit})`;
+}
+
+function denial(rule: string, basis: Verdict["basis"], reason: string): Verdict {
+  return { outcome: "deny", rule, basis, reason, counters: [] };
+}
+
+function asArgumentsObject(args: unknown): ArgumentsObject | undefined {
+  if (args === undefined) return {};
+  if (args === null || typeof args !== "object" || Array.isArray(args)) return undefined;
+  return args as ArgumentsObject;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return `a ${typeof value}`;
+}

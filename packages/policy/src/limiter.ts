@@ -1,0 +1,126 @@
+/**
+ * Rate-limit counters.
+ *
+ * Sliding log (the default): a call is allowed when fewer than `max` allowed calls of its counter key
+ * fall in the half-open interval (now − W, now]. This gives, exactly, "at most max allowed calls in
+ * every interval of length W". Only the last `max` allowed times can matter, so a key keeps a ring of
+ * at most `max` timestamps: memory per key is O(max).
+ *
+ * Fixed window (`algorithm: fixed`): calendar windows [kW, (k+1)W) counted from the epoch; at most
+ * max allowed calls per calendar window, hence up to 2×max in an interval of length W that straddles
+ * a boundary. Memory per key is O(1).
+ *
+ * Time never goes backwards for a key: a call stamped earlier than the latest time the key counted
+ * is treated as happening at that latest time. That keeps the ring sorted and can only count a call
+ * for longer, never shorter, so the limit's bound still holds when clocks step back.
+ */
+import type { CounterUse, Scope } from "./types.js";
+
+export interface CompiledLimit {
+  /** Rule id of the limit: `tools.k8s_pod_exec.limits[0]`. */
+  id: string;
+  counter: string;
+  windowMs: number;
+  max: number;
+  scope: Scope;
+  algorithm: "sliding" | "fixed";
+}
+
+interface SlidingLog {
+  kind: "sliding";
+  /** Ring of allowed-call times, oldest at `start`, non-decreasing. */
+  times: Float64Array;
+  start: number;
+  size: number;
+  windowMs: number;
+}
+
+interface FixedWindow {
+  kind: "fixed";
+  index: number;
+  count: number;
+  windowMs: number;
+}
+
+export type CounterLog = SlidingLog | FixedWindow;
+
+/** All counters of one world (live, or shadow), by counter key. */
+export type CounterTable = Map<string, CounterLog>;
+
+export function counterKey(counter: string, subject: string): string {
+  return `${counter}\u0000${subject}`;
+}
+
+/** How many allowed calls the counter already holds in the window that contains `now`. */
+export function usedInWindow(log: CounterLog | undefined, windowMs: number, now: number): number {
+  if (log === undefined) return 0;
+  if (log.kind === "fixed") {
+    const index = Math.max(Math.floor(now / windowMs), log.index);
+    return index === log.index ? log.count : 0;
+  }
+  if (log.size === 0) return 0;
+  const effectiveNow = Math.max(now, newest(log));
+  return log.size - countAtOrBefore(log, effectiveNow - windowMs);
+}
+
+/** Counts a now-allowed call. Takes ownership of the table (mutates it in place). */
+export function record(table: CounterTable, key: string, use: CounterUse, now: number): void {
+  const existing = table.get(key);
+  if (use.algorithm === "fixed") {
+    const index = Math.floor(now / use.windowMs);
+    if (existing?.kind === "fixed" && existing.index >= index) {
+      existing.count += 1;
+    } else {
+      table.set(key, { kind: "fixed", index, count: 1, windowMs: use.windowMs });
+    }
+    return;
+  }
+  const log = existing?.kind === "sliding" ? existing : newSlidingLog(use.max, use.windowMs);
+  if (log !== existing) table.set(key, log);
+  const at = log.size === 0 ? now : Math.max(now, newest(log));
+  if (log.size < log.times.length) {
+    log.times[(log.start + log.size) % log.times.length] = at;
+    log.size += 1;
+  } else {
+    log.times[log.start] = at;
+    log.start = (log.start + 1) % log.times.length;
+  }
+}
+
+/** Drops counters that can no longer affect any decision at or after `now`: bounded memory over time. */
+export function prune(table: CounterTable, now: number): void {
+  for (const [key, log] of table) {
+    const stale =
+      log.kind === "fixed" ? Math.floor(now / log.windowMs) > log.index : newest(log) <= now - log.windowMs;
+    if (stale) table.delete(key);
+  }
+}
+
+export function cloneTable(table: CounterTable): CounterTable {
+  const copy: CounterTable = new Map();
+  for (const [key, log] of table) {
+    copy.set(key, log.kind === "fixed" ? { ...log } : { ...log, times: log.times.slice() });
+  }
+  return copy;
+}
+
+function newSlidingLog(max: number, windowMs: number): SlidingLog {
+  return { kind: "sliding", times: new Float64Array(max), start: 0, size: 0, windowMs };
+}
+
+function newest(log: SlidingLog): number {
+  return log.times[(log.start + log.size - 1) % log.times.length] as number;
+}
+
+/** Number of entries with time ≤ bound; the ring is sorted, so binary search. */
+function countAtOrBefore(log: SlidingLog, bound: number): number {
+  let low = 0;
+  let high = log.size;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const time = log.times[(log.start + mid) % log.times.length] as number;
+    if (time <= bound) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
