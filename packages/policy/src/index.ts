@@ -34,4 +34,5 @@ export { formatProblem, formatProblems, PolicyError, type PolicyProblem } from "
 export type { InvariantDoc, LimitDoc, PolicyDoc, ToolRuleDoc } from "./schema.js";
 export { SCOPES } from "./schema.js";
 export type { Basis, Call, CounterUse, Decision, Identity, Outcome, Scope, Verdict } from "./types.js";
+export * from "./verify/index.js";
 export { describeWindow, parseWindow } from "./window.js";

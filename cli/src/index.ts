@@ -1,0 +1,3 @@
+export { ExitCode } from "./exit-codes.js";
+export { main } from "./main.js";
+export type { Output } from "./output.js";
