@@ -170,14 +170,14 @@ class CounterRegistry {
   register(path: PathSegment[], doc: LimitDoc): CompiledLimit {
     const id = formatPath(path);
     const window = parseWindow(doc.window);
-    const limit: CompiledLimit = {
-      id,
+    const counting = {
       counter: doc.counter ?? id,
       windowMs: window.ok ? window.ms : 1,
       max: doc.max,
       scope: doc.scope ?? "session",
       algorithm: doc.algorithm ?? "sliding",
-    };
+    } as const;
+    const limit: CompiledLimit = { id, ...counting, description: describeLimit(counting) };
     const first = this.byName.get(limit.counter);
     if (first === undefined) {
       this.byName.set(limit.counter, limit);
@@ -189,6 +189,11 @@ class CounterRegistry {
     }
     return limit;
   }
+}
+
+function describeLimit(limit: Omit<CompiledLimit, "id" | "description">): string {
+  const per = limit.scope === "global" ? "" : ` per ${limit.scope}`;
+  return `rate limit "${limit.counter}" allows ${limit.max} calls per ${describeWindow(limit.windowMs)}${per}`;
 }
 
 function sameCounting(a: CompiledLimit, b: CompiledLimit): boolean {

@@ -10,17 +10,19 @@
  */
 import type { ArgumentsObject } from "./arguments.js";
 import type { CompiledRules, Ruleset, ToolPlan } from "./compile.js";
-import type { CompiledLimit } from "./limiter.js";
 import {
+  type CompiledLimit,
   type CounterTable,
   cloneTable,
-  counterKey,
+  counterLog,
   prune as pruneTable,
   record,
   usedInWindow,
 } from "./limiter.js";
-import type { Call, CounterUse, Decision, Identity, Verdict } from "./types.js";
-import { describeWindow } from "./window.js";
+import type { Basis, Call, CounterUse, Decision, Identity, Outcome, Verdict } from "./types.js";
+
+/** Shared by every decision that evaluated no counter; frozen so that nobody can fill it. */
+const NO_COUNTERS: readonly CounterUse[] = Object.freeze([]);
 
 export interface DecisionState {
   live: CounterTable;
@@ -49,13 +51,12 @@ export interface Decidable {
 
 export function decide(policy: Decidable, state: DecisionState, call: Call, now: number): Decision {
   const { live, shadow, mode } = policy.rules;
-  const verdict = decideIn(live, state.live, call, now);
-  const decision: Decision = { ...verdict, at: now };
-  if (verdict.outcome === "approval_required") {
+  const decision = decideIn(live, state.live, call, now);
+  if (decision.outcome === "approval_required") {
     decision.approvalTimeoutMs = live.plan(call.server, call.tool).approve?.approvalTimeoutMs;
   }
   if (shadow !== undefined) {
-    decision.shadow = decideIn(shadow, state.shadow, call, now);
+    decision.shadow = verdictOf(decideIn(shadow, state.shadow, call, now));
     if (mode === "shadow") {
       decision.basis = "shadow_mode";
       decision.rule = "mode";
@@ -72,15 +73,19 @@ export function evolve(state: DecisionState, decision: Decision): DecisionState 
 }
 
 function charge(table: CounterTable, counters: readonly CounterUse[], at: number): void {
-  for (const use of counters) {
-    record(table, counterKey(use.counter, use.subject), use, at);
-  }
+  for (const use of counters) record(table, use, at);
 }
 
-function decideIn(ruleset: Ruleset, table: CounterTable, call: Call, now: number): Verdict {
+function verdictOf(decision: Decision): Verdict {
+  const { outcome, rule, basis, reason, counters } = decision;
+  return { outcome, rule, basis, reason, counters };
+}
+
+function decideIn(ruleset: Ruleset, table: CounterTable, call: Call, now: number): Decision {
   const plan = ruleset.plan(call.server, call.tool);
   if (plan.matched.length === 0 && ruleset.defaultAction === "deny") {
     return denial(
+      now,
       "default",
       "default",
       `"${call.tool}" is not allowed: no rule names it and the policy's default is deny`,
@@ -93,55 +98,52 @@ function decideIn(ruleset: Ruleset, table: CounterTable, call: Call, now: number
       (rule.action === "deny"
         ? `"${call.tool}" is denied by ${rule.id}`
         : `"${call.tool}" is hidden by ${rule.id}`);
-    return denial(rule.id, "rule", reason);
+    return denial(now, rule.id, "rule", reason);
   }
-  const argumentRefusal = checkArguments(plan, call.args);
+  const argumentRefusal = checkArguments(plan, call.args, now);
   if (argumentRefusal !== undefined) return argumentRefusal;
   return checkLimitsAndApproval(plan, table, call, now);
 }
 
-function checkArguments(plan: ToolPlan, args: unknown): Verdict | undefined {
+function checkArguments(plan: ToolPlan, args: unknown, now: number): Decision | undefined {
   const object = asArgumentsObject(args);
   if (object === undefined) {
-    return denial("arguments", "arguments", `arguments must be a JSON object, found ${kindOf(args)}`);
+    return denial(now, "arguments", "arguments", `arguments must be a JSON object, found ${kindOf(args)}`);
   }
   for (const check of plan.argumentChecks) {
     const reason = check.refuse(object);
-    if (reason !== undefined) return denial(check.id, "arguments", reason);
+    if (reason !== undefined) return denial(now, check.id, "arguments", reason);
   }
   return undefined;
 }
 
-function checkLimitsAndApproval(plan: ToolPlan, table: CounterTable, call: Call, now: number): Verdict {
-  const counters: CounterUse[] = [];
+function checkLimitsAndApproval(plan: ToolPlan, table: CounterTable, call: Call, now: number): Decision {
+  let counters = NO_COUNTERS;
   let exceeded: CounterUse | undefined;
-  for (const limit of plan.limits) {
-    const use = counterUse(limit, table, call.identity, now);
-    counters.push(use);
-    if (exceeded === undefined && use.used >= use.max) exceeded = use;
+  let exceededLimit: CompiledLimit | undefined;
+  if (plan.limits.length > 0) {
+    const uses: CounterUse[] = [];
+    for (const limit of plan.limits) {
+      const use = counterUse(limit, table, call.identity, now);
+      uses.push(use);
+      if (exceeded === undefined && use.used >= use.max) {
+        exceeded = use;
+        exceededLimit = limit;
+      }
+    }
+    counters = uses;
   }
-  if (exceeded !== undefined) {
-    return {
-      outcome: "rate_limited",
-      rule: exceeded.limit,
-      basis: "limit",
-      reason: limitReason(exceeded),
-      counters,
-    };
+  if (exceeded !== undefined && exceededLimit !== undefined) {
+    return made(now, "rate_limited", exceeded.limit, "limit", limitReason(exceededLimit, exceeded), counters);
   }
   if (plan.approve !== undefined && call.approval !== "granted") {
     const rule = plan.approve;
     const reason = rule.reason ?? `"${call.tool}" needs a person's approval (${rule.id})`;
-    return { outcome: "approval_required", rule: rule.id, basis: "approval", reason, counters };
+    return made(now, "approval_required", rule.id, "approval", reason, counters);
   }
   const primary = plan.matched[0];
-  return {
-    outcome: "allow",
-    rule: primary?.id ?? "default",
-    basis: primary === undefined ? "default" : "rule",
-    reason: plan.allowReason,
-    counters,
-  };
+  const basis = primary === undefined ? "default" : "rule";
+  return made(now, "allow", primary?.id ?? "default", basis, plan.allowReason, counters);
 }
 
 function counterUse(limit: CompiledLimit, table: CounterTable, identity: Identity, now: number): CounterUse {
@@ -154,7 +156,7 @@ function counterUse(limit: CompiledLimit, table: CounterTable, identity: Identit
     windowMs: limit.windowMs,
     max: limit.max,
     algorithm: limit.algorithm,
-    used: usedInWindow(table.get(counterKey(limit.counter, subject)), limit.windowMs, now),
+    used: usedInWindow(counterLog(table, limit.counter, subject), limit.windowMs, now),
   };
 }
 
@@ -171,14 +173,25 @@ function subjectOf(limit: CompiledLimit, identity: Identity): string {
   }
 }
 
-function limitReason(use: CounterUse): string {
-  const per = use.scope === "global" ? "" : ` per ${use.scope}`;
-  const subject = use.scope === "global" ? "" : ` "${use.subject}"`;
-  return `rate limit "${use.counter}" allows ${use.max} calls per ${describeWindow(use.windowMs)}${per}; ${use.scope === "global" ? "all callers have" : `${use.scope}${subject} has`} used ${use.used} (${use.limit})`;
+function limitReason(limit: CompiledLimit, use: CounterUse): string {
+  const who = use.scope === "global" ? "all callers have" : `${use.scope} "${use.subject}" has`;
+  return `${limit.description}; ${who} used ${use.used} (${use.limit})`;
 }
 
-function denial(rule: string, basis: Verdict["basis"], reason: string): Verdict {
-  return { outcome: "deny", rule, basis, reason, counters: [] };
+function denial(now: number, rule: string, basis: Basis, reason: string): Decision {
+  return made(now, "deny", rule, basis, reason, NO_COUNTERS);
+}
+
+/** Every decision is built here, with its fields in one order, so they all share one hidden class. */
+function made(
+  at: number,
+  outcome: Outcome,
+  rule: string,
+  basis: Basis,
+  reason: string,
+  counters: readonly CounterUse[],
+): Decision {
+  return { outcome, rule, basis, reason, counters, at };
 }
 
 function asArgumentsObject(args: unknown): ArgumentsObject | undefined {

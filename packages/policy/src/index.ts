@@ -17,6 +17,7 @@ export {
   pruneState,
 } from "./decide.js";
 export { loadPolicyFile, readPolicyFile } from "./file.js";
+export { counterKeys } from "./limiter.js";
 export {
   type CompiledPolicy,
   canonicalJson,

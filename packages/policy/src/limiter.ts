@@ -24,6 +24,8 @@ export interface CompiledLimit {
   max: number;
   scope: Scope;
   algorithm: "sliding" | "fixed";
+  /** `rate limit "exec" allows 10 calls per minute per grant`: built once, not per decision. */
+  description: string;
 }
 
 interface SlidingLog {
@@ -44,11 +46,21 @@ interface FixedWindow {
 
 export type CounterLog = SlidingLog | FixedWindow;
 
-/** All counters of one world (live, or shadow), by counter key. */
-export type CounterTable = Map<string, CounterLog>;
+/**
+ * All counters of one world (live, or shadow): counter name → subject → log. Two lookups with the
+ * strings the call already holds are cheaper than building a combined key string per call.
+ */
+export type CounterTable = Map<string, Map<string, CounterLog>>;
 
-export function counterKey(counter: string, subject: string): string {
-  return `${counter}\u0000${subject}`;
+export function counterLog(table: CounterTable, counter: string, subject: string): CounterLog | undefined {
+  return table.get(counter)?.get(subject);
+}
+
+/** How many counter keys (counter, subject) the table holds. */
+export function counterKeys(table: CounterTable): number {
+  let keys = 0;
+  for (const subjects of table.values()) keys += subjects.size;
+  return keys;
 }
 
 /** How many allowed calls the counter already holds in the window that contains `now`. */
@@ -64,19 +76,25 @@ export function usedInWindow(log: CounterLog | undefined, windowMs: number, now:
 }
 
 /** Counts a now-allowed call. Takes ownership of the table (mutates it in place). */
-export function record(table: CounterTable, key: string, use: CounterUse, now: number): void {
-  const existing = table.get(key);
+export function record(table: CounterTable, use: CounterUse, now: number): void {
+  let subjects = table.get(use.counter);
+  if (subjects === undefined) {
+    subjects = new Map();
+    table.set(use.counter, subjects);
+  }
+  const key = use.subject;
+  const existing = subjects.get(key);
   if (use.algorithm === "fixed") {
     const index = Math.floor(now / use.windowMs);
     if (existing?.kind === "fixed" && existing.index >= index) {
       existing.count += 1;
     } else {
-      table.set(key, { kind: "fixed", index, count: 1, windowMs: use.windowMs });
+      subjects.set(key, { kind: "fixed", index, count: 1, windowMs: use.windowMs });
     }
     return;
   }
   const log = existing?.kind === "sliding" ? existing : newSlidingLog(use.max, use.windowMs);
-  if (log !== existing) table.set(key, log);
+  if (log !== existing) subjects.set(key, log);
   const at = log.size === 0 ? now : Math.max(now, newest(log));
   if (log.size < log.times.length) {
     log.times[(log.start + log.size) % log.times.length] = at;
@@ -89,17 +107,24 @@ export function record(table: CounterTable, key: string, use: CounterUse, now: n
 
 /** Drops counters that can no longer affect any decision at or after `now`: bounded memory over time. */
 export function prune(table: CounterTable, now: number): void {
-  for (const [key, log] of table) {
-    const stale =
-      log.kind === "fixed" ? Math.floor(now / log.windowMs) > log.index : newest(log) <= now - log.windowMs;
-    if (stale) table.delete(key);
+  for (const [counter, subjects] of table) {
+    for (const [subject, log] of subjects) {
+      const stale =
+        log.kind === "fixed" ? Math.floor(now / log.windowMs) > log.index : newest(log) <= now - log.windowMs;
+      if (stale) subjects.delete(subject);
+    }
+    if (subjects.size === 0) table.delete(counter);
   }
 }
 
 export function cloneTable(table: CounterTable): CounterTable {
   const copy: CounterTable = new Map();
-  for (const [key, log] of table) {
-    copy.set(key, log.kind === "fixed" ? { ...log } : { ...log, times: log.times.slice() });
+  for (const [counter, subjects] of table) {
+    const copied = new Map<string, CounterLog>();
+    for (const [subject, log] of subjects) {
+      copied.set(subject, log.kind === "fixed" ? { ...log } : { ...log, times: log.times.slice() });
+    }
+    copy.set(counter, copied);
   }
   return copy;
 }

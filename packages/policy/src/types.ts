@@ -55,7 +55,7 @@ export interface Verdict {
   basis: Basis;
   reason: string;
   /** The counters evaluated; empty when the call was denied before limits were looked at. */
-  counters: CounterUse[];
+  counters: readonly CounterUse[];
 }
 
 export interface Decision extends Verdict {

@@ -51,10 +51,11 @@ function describeWindowProblem(value: unknown): string {
 }
 
 /** A short human form of a window in milliseconds: 60000 → "minute", 90000 → "90s". */
+const NAME_OF = new Map(Object.entries(NAMED).map(([name, ms]) => [ms, name]));
+
 export function describeWindow(ms: number): string {
-  for (const [name, length] of Object.entries(NAMED)) {
-    if (length === ms) return name;
-  }
+  const name = NAME_OF.get(ms);
+  if (name !== undefined) return name;
   if (ms % 1_000 === 0) return `${ms / 1_000}s`;
   return `${ms}ms`;
 }
