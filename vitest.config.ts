@@ -5,7 +5,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     pool: "forks",
+    reporters: ["default", "./test/reporters/summary.ts"],
     include: ["**/test/**/*.test.ts"],
+    // Starts a Kafka broker only when a selected test file is named *.kafka.test.ts.
+    globalSetup: ["./test/support/global-setup.ts"],
     exclude: ["**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
