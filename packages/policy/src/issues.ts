@@ -67,6 +67,9 @@ function describeUnion(
 ): SchemaProblem[] {
   const branches = issue.errors.filter((branch) => branch.length > 0);
   if (branches.length === 0) return [{ path, message: issue.message }];
+  if (branches.every((branch) => branch.every((i) => i.path.length === 0 && i.input === undefined))) {
+    return [{ path, message: `${nameOf(path)} is required` }];
+  }
   const wrongType = (branch: Issue[]) =>
     branch.every((i) => (i.code === "invalid_type" || i.code === "invalid_value") && i.path.length === 0);
   if (branches.every(wrongType)) {
