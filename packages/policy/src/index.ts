@@ -20,7 +20,6 @@ export { loadPolicyFile, readPolicyFile } from "./file.js";
 export { counterKeys } from "./limiter.js";
 export {
   type CompiledPolicy,
-  canonicalJson,
   compilePolicy,
   coversTool,
   digestOf,

@@ -3,6 +3,7 @@
  * with its file, JSON path and line. Pure: reading the file is `readPolicyFile`'s job (file.ts).
  */
 import { createHash } from "node:crypto";
+import canonicalize from "canonicalize";
 import { z } from "zod";
 import { type CompiledRules, compileRules } from "./compile.js";
 import type { Decidable } from "./decide.js";
@@ -98,18 +99,11 @@ function guessFormat(file: string, text: string): "json" | "yaml" {
   return text.trimStart().startsWith("{") ? "json" : "yaml";
 }
 
+/** RFC 8785 canonical JSON, so that formatting and key order never change a digest. */
 export function digestOf(doc: PolicyDoc): string {
-  return `sha256:${createHash("sha256").update(canonicalJson(doc)).digest("hex")}`;
-}
-
-/** JSON with object keys sorted, so that formatting and key order do not change a digest. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  return `sha256:${createHash("sha256")
+    .update(canonicalize(doc) ?? "")
+    .digest("hex")}`;
 }
 
 /** The keys a strict object accepts at a path, for "did you mean" suggestions. */
