@@ -80,7 +80,8 @@ export const CallCompleted = envelope(
   "call.completed",
   z.object({
     callId: z.string(),
-    status: z.enum(["ok", "tool_error", "error", "cancelled", "timeout", "upstream_unavailable"]),
+    /** `denied`: refused by the policy (or an approver) and never sent upstream. */
+    status: z.enum(["ok", "tool_error", "error", "denied", "cancelled", "timeout", "upstream_unavailable"]),
     latencyMs: z.number(),
     resultBytes: z.number(),
     error: z.object({ code: z.number().optional(), message: z.string() }).optional(),

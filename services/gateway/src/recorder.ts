@@ -1,0 +1,111 @@
+/**
+ * Records events without making a tool call wait on the sink: events are sealed into the instance's
+ * hash chain, queued in a bounded buffer and drained to the sink in order in the background.
+ * When the buffer is full the configured choice applies — `fail_closed`: new calls are denied until
+ * there is room; `fail_open`: calls go on, and every event that could not be kept is counted and
+ * reported loudly. Never a silent drop.
+ */
+import {
+  EVENT_SCHEMA,
+  EventChain,
+  type EventSink,
+  newEventId,
+  type TollgateEvent,
+  type UnsealedEvent,
+} from "@tollgate/events";
+
+export type OverflowChoice = "fail_closed" | "fail_open";
+
+export interface RecorderOptions {
+  instance: string;
+  version: string;
+  bufferLimit: number;
+  onFull: OverflowChoice;
+  log: (message: string) => void;
+  clock?: () => number;
+}
+
+type EventBody = Omit<UnsealedEvent, "schema" | "id" | "time" | "gateway" | "chain">;
+
+export class EventRecorder {
+  private readonly chain = new EventChain();
+  private readonly queue: TollgateEvent[] = [];
+  private draining: Promise<void> | undefined;
+  private sinkFailures = 0;
+  /** Events that could not be kept (fail_open with a full buffer). */
+  dropped = 0;
+
+  constructor(
+    private readonly sink: EventSink,
+    private readonly options: RecorderOptions,
+  ) {}
+
+  /** Whether a new call may proceed: false only when failing closed on a full buffer. */
+  get acceptsCalls(): boolean {
+    return this.options.onFull === "fail_open" || this.queue.length < this.options.bufferLimit;
+  }
+
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  record(body: EventBody): TollgateEvent {
+    const event = this.chain.seal({
+      schema: EVENT_SCHEMA,
+      id: newEventId(),
+      time: (this.options.clock ?? Date.now)(),
+      gateway: { instance: this.options.instance, version: this.options.version },
+      ...body,
+    } as UnsealedEvent);
+    if (this.queue.length >= this.options.bufferLimit && this.options.onFull === "fail_open") {
+      this.dropped += 1;
+      this.options.log(
+        `tollgate: event buffer full (${this.options.bufferLimit}); ${event.type} ${event.id} NOT recorded (${this.dropped} lost so far, failing open)`,
+      );
+      return event;
+    }
+    this.queue.push(event);
+    this.drain();
+    return event;
+  }
+
+  /** Waits until everything buffered has reached the sink. */
+  async flush(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.sink.close();
+  }
+
+  private drain(): void {
+    if (this.draining !== undefined) return;
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length > 0) this.drain();
+    });
+  }
+
+  private async drainLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const event = this.queue[0] as TollgateEvent;
+      try {
+        await this.sink.publish(event);
+        this.queue.shift();
+        this.sinkFailures = 0;
+      } catch (error) {
+        // Keep the event and retry with backoff: the buffer absorbs the outage until it is full.
+        this.sinkFailures += 1;
+        if (this.sinkFailures === 1 || this.sinkFailures % 50 === 0) {
+          this.options.log(
+            `tollgate: event sink failed (${String(error)}); ${this.queue.length} events buffered, retrying`,
+          );
+        }
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(1_000, 10 * 2 ** Math.min(this.sinkFailures, 7))),
+        );
+      }
+    }
+  }
+}
