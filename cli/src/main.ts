@@ -3,6 +3,8 @@
  * print, return an exit code (see exit-codes.ts).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { listApprovals, resolveApproval } from "./commands/approvals.js";
+import { gatewayCommand } from "./commands/gateway.js";
 import { validatePolicies } from "./commands/policy-validate.js";
 import { UsageError, verifyCommand } from "./commands/verify.js";
 import { ExitCode } from "./exit-codes.js";
@@ -69,7 +71,79 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
         setExitCode(await verifyCommand(file, options, output));
       },
     );
+  addGatewayCommand(program, output, setExitCode);
+  addApprovalsCommand(program, output, setExitCode);
   return program;
+}
+
+function addGatewayCommand(program: Command, output: Output, setExitCode: (code: number) => void): void {
+  program
+    .command("gateway")
+    .description(
+      "enforce a policy on every tools/call between agents and MCP servers, recording every decision",
+    )
+    .argument("[command...]", "a stdio upstream server to start: put it after `--`")
+    .option(
+      "--config <file>",
+      "gateway configuration (JSON or YAML): upstreams, agents, admins, events, redaction",
+    )
+    .option(
+      "--policy <file>",
+      "policy file (watched: valid changes apply at once, invalid ones are rejected)",
+    )
+    .option(
+      "--listen <host:port>",
+      "serve agents over Streamable HTTP at /mcp instead of stdio (host defaults to 127.0.0.1)",
+    )
+    .option("--control <host:port>", "with stdio: serve the approvals API here")
+    .option("--events <file>", "where events go (JSON lines)", undefined)
+    .option("--agent <id>", "stdio: the agent's id (or TOLLGATE_AGENT); HTTP: the id for --agent-token-env")
+    .option(
+      "--grant <id>",
+      "stdio: the agent's grant (or TOLLGATE_GRANT); HTTP: the grant for --agent-token-env",
+    )
+    .option(
+      "--server-id <id>",
+      "id of the upstream given after `--` (in server:tool rules and events)",
+      "upstream",
+    )
+    .addOption(
+      new Option("--on-full <choice>", "when the event buffer is full").choices(["fail_closed", "fail_open"]),
+    )
+    .option("--agent-token-env <var>", "HTTP: accept the bearer token in this environment variable")
+    .option("--admin-token-env <var>", "accept this environment variable's token for the approvals API")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tollgate gateway --policy policy.json -- npx some-mcp-server\n  TOKEN=s3cret tollgate gateway --policy policy.json --listen 127.0.0.1:8787 --agent-token-env TOKEN --agent claude --grant ops -- node server.js",
+    )
+    .exitOverride()
+    .action(async (command: string[], options) => {
+      setExitCode(await gatewayCommand(command, options, output));
+    });
+}
+
+function addApprovalsCommand(program: Command, output: Output, setExitCode: (code: number) => void): void {
+  const approvals = program
+    .command("approvals")
+    .description("list calls held for approval, and approve or deny them")
+    .exitOverride();
+  const common = (command: Command) =>
+    command
+      .option("--url <url>", "the gateway's base URL", process.env.TOLLGATE_URL ?? "http://127.0.0.1:8787")
+      .option("--token-env <var>", "environment variable holding an admin token", "TOLLGATE_ADMIN_TOKEN")
+      .exitOverride();
+  common(
+    approvals.command("list").description("calls waiting for a person").option("--json", "machine-readable"),
+  ).action(async (options) => setExitCode(await listApprovals(options, output)));
+  for (const verdict of ["approve", "deny"] as const) {
+    common(
+      approvals.command(verdict).description(`${verdict} a held call`).argument("<id>", "the approval id"),
+    )
+      .option("--note <text>", "recorded with the decision")
+      .action(async (id: string, options) =>
+        setExitCode(await resolveApproval(id, verdict, options, output)),
+      );
+  }
 }
 
 function integer(value: string): number {

@@ -1,6 +1,15 @@
 /** @tollgate/gateway: the MCP interceptor. */
 export { ApprovalDesk, type ApprovalResolution, type PendingApproval } from "./approvals.js";
 export { QUALIFIER } from "./catalog.js";
+export {
+  adminsOf,
+  agentsOf,
+  ConfigError,
+  type GatewayConfig,
+  parseListen,
+  readGatewayConfig,
+  upstreamsOf,
+} from "./config.js";
 export { META_PREFIX } from "./core.js";
 export { GATEWAY_VERSION, Gateway, type GatewayOptions } from "./gateway.js";
 export { type HttpGateway, type HttpOptions, serveHttp } from "./http.js";

@@ -2,7 +2,8 @@
  * Records events without making a tool call wait on the sink: events are sealed into the instance's
  * hash chain, queued in a bounded buffer and drained to the sink in order in the background.
  * When the buffer is full the configured choice applies — `fail_closed`: new calls are denied until
- * there is room; `fail_open`: calls go on, and every event that could not be kept is counted and
+ * there is room (events of calls already under way are still kept, so the buffer may exceed its limit
+ * by those); `fail_open`: calls go on, and every event that could not be kept is counted and
  * reported loudly. Never a silent drop.
  */
 import {

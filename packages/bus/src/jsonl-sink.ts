@@ -1,0 +1,40 @@
+/**
+ * Events as JSON lines in a local file: one event per line, appended in order. It is what a
+ * gateway writes on the embedded default until the spool exists; `readJsonl` reads a file back,
+ * skipping nothing silently (a bad line is reported with its number).
+ */
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type EventSink, parseEvent, serializeEvent, type TollgateEvent } from "@tollgate/events";
+
+export class JsonlSink implements EventSink {
+  private ready: Promise<unknown>;
+
+  constructor(private readonly path: string) {
+    this.ready = mkdir(dirname(path), { recursive: true });
+  }
+
+  async publish(event: TollgateEvent): Promise<void> {
+    await this.ready;
+    await appendFile(this.path, `${serializeEvent(event)}\n`, "utf8");
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface JsonlContents {
+  events: TollgateEvent[];
+  problems: { line: number; error: string }[];
+}
+
+export async function readJsonl(path: string): Promise<JsonlContents> {
+  const text = await readFile(path, "utf8");
+  const contents: JsonlContents = { events: [], problems: [] };
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "") return;
+    const parsed = parseEvent(line);
+    if (parsed.ok) contents.events.push(parsed.event);
+    else contents.problems.push({ line: index + 1, error: parsed.error });
+  });
+  return contents;
+}
