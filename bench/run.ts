@@ -2,18 +2,23 @@
  * `npm run bench`: runs every benchmark in one process and prints the figures with the machine.
  * `npm run bench -- policy` runs one group.
  */
+
+import { runGatewayBench } from "./gateway.bench.js";
 import { describeMachine } from "./machine.js";
 import { type Figure, runPolicyBench } from "./policy.bench.js";
 
 const groups: Record<string, () => Figure[] | Promise<Figure[]>> = {
   policy: runPolicyBench,
+  gateway: runGatewayBench,
 };
 
 function format(figure: Figure): string {
   const value =
     figure.unit === "B"
       ? `${(figure.value / 2 ** 20).toFixed(2)} MiB`
-      : `${Math.round(figure.value).toLocaleString("en-US")}${figure.unit}`;
+      : figure.unit === "ms"
+        ? `${figure.value.toFixed(3)} ms`
+        : `${Math.round(figure.value).toLocaleString("en-US")}${figure.unit}`;
   return `  ${figure.name.padEnd(52)} ${value.padStart(16)}${figure.note ? `   (${figure.note})` : ""}`;
 }
 
