@@ -13,6 +13,8 @@ export interface GatewayCore {
   upstreams: UpstreamSpec[];
   /** How often a held call tells the agent it is still waiting, when the agent asked for progress. */
   approvalProgressMs: number;
+  /** How long an allowed tools/call may take upstream before it is cancelled and recorded as a timeout. */
+  callTimeoutMs: number;
   version: string;
   log(message: string): void;
 }

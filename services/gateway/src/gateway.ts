@@ -26,6 +26,7 @@ export interface GatewayOptions {
   eventBuffer?: number;
   onEventBufferFull?: OverflowChoice;
   approvalProgressMs?: number;
+  callTimeoutMs?: number;
   log?: (message: string) => void;
 }
 
@@ -52,6 +53,7 @@ export class Gateway {
       redact: createRedactor(options.redaction),
       upstreams: options.upstreams,
       approvalProgressMs: options.approvalProgressMs ?? 5_000,
+      callTimeoutMs: options.callTimeoutMs ?? 300_000,
       version: GATEWAY_VERSION,
       log,
     };

@@ -24,7 +24,7 @@ import {
   resultResponse,
 } from "./jsonrpc.js";
 import { handleToolCall } from "./tool-call.js";
-import { UpstreamLink, UpstreamUnavailable } from "./upstream.js";
+import { RequestCancelled, UpstreamLink, UpstreamUnavailable } from "./upstream.js";
 
 interface InFlight {
   link: UpstreamLink;
@@ -84,8 +84,15 @@ export class GatewaySession {
   private fromAgent(message: JSONRPCMessage): void {
     if (isRequest(message)) {
       this.serve(message)
-        .catch((error: unknown) => errorResponse(message.id, ErrorCodes.internalError, describe(error)))
-        .then((response) => this.toAgent(response, message.id));
+        .catch((error: unknown) =>
+          error instanceof RequestCancelled
+            ? undefined
+            : errorResponse(message.id, ErrorCodes.internalError, describe(error)),
+        )
+        .then((response) => {
+          // A cancelled request is owed no response (MCP cancellation).
+          if (response !== undefined) this.toAgent(response, message.id);
+        });
     } else if (isResponse(message)) {
       this.answerServerRequest(message);
     } else if (isNotification(message)) {
@@ -187,7 +194,7 @@ export class GatewaySession {
       {
         core: this.core,
         session: this.info,
-        forward: (link, upstreamRequest) => this.forward(link, upstreamRequest),
+        forward: (link, upstreamRequest) => this.forward(link, upstreamRequest, this.core.callTimeoutMs),
         progress: (agentRequest, progress, message) => this.progress(agentRequest, progress, message),
       },
       request,
@@ -248,12 +255,18 @@ export class GatewaySession {
   }
 
   /** Sends an agent request upstream under the link's own id and answers under the agent's id. */
-  private async forward(link: UpstreamLink, request: JSONRPCRequest): Promise<JSONRPCResponse> {
+  private async forward(
+    link: UpstreamLink,
+    request: JSONRPCRequest,
+    timeoutMs?: number,
+  ): Promise<JSONRPCResponse> {
     const token = (request.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
     if (token !== undefined) this.progressOwners.set(token, request.id);
     try {
-      const response = await link.request(request, (upstreamId) =>
-        this.inFlight.set(request.id, { link, upstreamId }),
+      const response = await link.request(
+        request,
+        (upstreamId) => this.inFlight.set(request.id, { link, upstreamId }),
+        timeoutMs,
       );
       return { ...response, id: request.id };
     } catch (error) {
@@ -285,12 +298,8 @@ export class GatewaySession {
     if (notification.method === "notifications/cancelled") {
       const requestId = notification.params?.requestId as RequestId;
       const target = this.inFlight.get(requestId);
-      if (target !== undefined) {
-        void target.link.notify({
-          ...notification,
-          params: { ...notification.params, requestId: target.upstreamId },
-        });
-      }
+      const reason = String(notification.params?.reason ?? "cancelled by the agent");
+      target?.link.cancel(target.upstreamId, reason);
       return;
     }
     for (const link of this.links) void link.notify(notification);

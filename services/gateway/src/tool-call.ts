@@ -16,7 +16,7 @@ import {
   type JSONRPCResponse,
   resultResponse,
 } from "./jsonrpc.js";
-import { type UpstreamLink, UpstreamUnavailable } from "./upstream.js";
+import { RequestCancelled, type UpstreamLink, UpstreamTimeout, UpstreamUnavailable } from "./upstream.js";
 
 export interface ToolCallContext {
   core: GatewayCore;
@@ -96,6 +96,14 @@ async function forwardCall(context: ToolCallContext, record: CallRecord): Promis
     completed(context, record, started, statusOf(response), response);
     return response;
   } catch (error) {
+    if (error instanceof RequestCancelled) {
+      completed(context, record, started, "cancelled", undefined, error.message);
+      throw error;
+    }
+    if (error instanceof UpstreamTimeout) {
+      completed(context, record, started, "timeout", undefined, error.message);
+      return errorResponse(record.request.id, ErrorCodes.internalError, error.message);
+    }
     if (!(error instanceof UpstreamUnavailable)) throw error;
     completed(context, record, started, "upstream_unavailable", undefined, error.message);
     return errorResponse(record.request.id, ErrorCodes.internalError, error.message);
@@ -111,7 +119,7 @@ function completed(
   context: ToolCallContext,
   record: CallRecord,
   started: number,
-  status: "ok" | "tool_error" | "error" | "upstream_unavailable" | "denied",
+  status: "ok" | "tool_error" | "error" | "upstream_unavailable" | "denied" | "cancelled" | "timeout",
   response: JSONRPCResponse | undefined,
   failure?: string,
 ): void {

@@ -40,6 +40,12 @@ export interface UpstreamHandlers {
 
 export class UpstreamUnavailable extends Error {}
 
+/** The agent cancelled the request: no response is owed to anyone. */
+export class RequestCancelled extends Error {}
+
+/** The upstream did not answer in time; it has been told to stop (notifications/cancelled). */
+export class UpstreamTimeout extends Error {}
+
 interface Pending {
   resolve(response: JSONRPCResponse): void;
   reject(error: Error): void;
@@ -80,20 +86,52 @@ export class UpstreamLink {
    * Sends a request under a fresh id of this link and resolves with the response (the caller restores
    * its own id). `onSent` learns the link's id, for relaying a cancellation.
    */
-  async request(request: JSONRPCRequest, onSent?: (upstreamId: number) => void): Promise<JSONRPCResponse> {
+  async request(
+    request: JSONRPCRequest,
+    onSent?: (upstreamId: number) => void,
+    timeoutMs?: number,
+  ): Promise<JSONRPCResponse> {
     await this.ensureRunning(request.method);
     const id = this.nextId++;
     onSent?.(id);
     const transport = this.transport as Transport;
     return new Promise<JSONRPCResponse>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              const message = `upstream "${this.spec.id}" did not answer ${request.method} within ${timeoutMs} ms`;
+              this.cancel(id, message, new UpstreamTimeout(message));
+            }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       transport.send({ ...request, id }).catch((error: unknown) => {
+        const message = `upstream "${this.spec.id}" did not take the request: ${describe(error)}`;
+        this.pending.get(id)?.reject(new UpstreamUnavailable(message));
         this.pending.delete(id);
-        reject(
-          new UpstreamUnavailable(`upstream "${this.spec.id}" did not take the request: ${describe(error)}`),
-        );
       });
     });
+  }
+
+  /** Tells the upstream to stop work on a request and settles it locally at once. */
+  cancel(upstreamId: number, reason: string, error: Error = new RequestCancelled(reason)): void {
+    const pending = this.pending.get(upstreamId);
+    if (pending === undefined) return;
+    this.pending.delete(upstreamId);
+    void this.notify({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: upstreamId, reason },
+    });
+    pending.reject(error);
   }
 
   async notify(notification: JSONRPCNotification): Promise<void> {
