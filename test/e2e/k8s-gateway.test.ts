@@ -134,7 +134,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
   return { code, out: out.join("") };
 }
 
-const text = (result: { content?: unknown }) => JSON.stringify(result.content);
+const text = (result: unknown) => JSON.stringify((result as { content?: unknown }).content);
 
 describe.each(["stdio", "http"] as const)("tollgate in front of the Kubernetes fixture over %s", (kind) => {
   test("allows, denies, rate-limits, holds for approval, and records it all", async () => {
