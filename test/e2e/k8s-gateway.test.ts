@@ -17,7 +17,7 @@ import { readJsonl } from "@tollgate/bus";
 import { main, type Output } from "@tollgate/cli";
 import { verifyChains } from "@tollgate/events";
 import { upstreamCommand } from "@tollgate/upstreams";
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 
 const bin = fileURLToPath(new URL("../../cli/bin/tollgate.mjs", import.meta.url));
 const policy = fileURLToPath(new URL("../../examples/policies/k8s.json", import.meta.url));
@@ -136,9 +136,17 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
 
 const text = (result: unknown) => JSON.stringify((result as { content?: unknown }).content);
 
+let running: Harness | undefined;
+// A failing test must not leave a gateway (and its upstream) running.
+afterEach(async () => {
+  await running?.stop().catch(() => undefined);
+  running = undefined;
+});
+
 describe.each(["stdio", "http"] as const)("tollgate in front of the Kubernetes fixture over %s", (kind) => {
   test("allows, denies, rate-limits, holds for approval, and records it all", async () => {
     const harness = await start(kind);
+    running = harness;
     const { client } = harness;
     const call = (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args });
 
@@ -207,6 +215,7 @@ describe.each(["stdio", "http"] as const)("tollgate in front of the Kubernetes f
     expect(scaled.isError).toBeFalsy();
 
     await harness.stop();
+    running = undefined;
     const trail = await readJsonl(harness.eventsFile);
     expect(trail.problems).toEqual([]);
     const decisions = trail.events.flatMap((e) =>
