@@ -3,6 +3,8 @@
  * Each compiles to a function that returns the reason a call's arguments are refused, or undefined.
  */
 import { Ajv, type ValidateFunction } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import * as addFormatsModule from "ajv-formats";
 import type { ConditionDoc, ConditionOperator } from "./schema.js";
 import { CONDITION_OPERATORS } from "./schema.js";
@@ -119,17 +121,47 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 // ajv-formats is CommonJS with `exports.default`; under NodeNext ESM interop the callable is `.default`.
 const addFormats = addFormatsModule.default.default;
 
-/** One Ajv instance per compiled policy: schemas are compiled once at load, validated per call. */
+type SchemaValidator = Pick<Ajv, "compile" | "errorsText">;
+
+/**
+ * Which JSON Schema dialect a schema is in, by its `$schema`. Without one, 2020-12: the dialect MCP
+ * takes as the default for tool schemas. Each dialect has its own validator, because keywords differ
+ * (`items` as a list in draft-07 is `prefixItems` in 2020-12).
+ */
+function dialectOf(schema: object): "draft-07" | "2019-09" | "2020-12" {
+  const declared = (schema as { $schema?: unknown }).$schema;
+  if (declared === undefined) return "2020-12";
+  if (typeof declared === "string") {
+    if (declared.includes("draft-07")) return "draft-07";
+    if (declared.includes("2019-09")) return "2019-09";
+    if (declared.includes("2020-12")) return "2020-12";
+  }
+  throw new Error(`$schema ${JSON.stringify(declared)} is not supported: use draft-07, 2019-09 or 2020-12`);
+}
+
+/** Validators are created on first use and shared by a compiled policy's schemas. */
 export function createSchemaCompiler(): (id: string, schema: object, reason?: string) => ArgumentCheck {
-  const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: true });
-  addFormats(ajv);
+  const validators = new Map<string, SchemaValidator>();
+  const validatorFor = (dialect: string): SchemaValidator => {
+    let validator = validators.get(dialect);
+    if (validator === undefined) {
+      const options = { allErrors: false, strict: false, validateSchema: true };
+      if (dialect === "draft-07") validator = new Ajv(options);
+      else if (dialect === "2019-09") validator = new Ajv2019(options);
+      else validator = new Ajv2020(options);
+      addFormats(validator as Ajv);
+      validators.set(dialect, validator);
+    }
+    return validator;
+  };
   return (id, schema, reason) => {
-    const validate: ValidateFunction = ajv.compile(schema);
+    const validator = validatorFor(dialectOf(schema));
+    const validate: ValidateFunction = validator.compile(schema);
     return {
       id,
       refuse(args) {
         if (validate(args)) return undefined;
-        const detail = ajv.errorsText(validate.errors, { dataVar: "args" });
+        const detail = validator.errorsText(validate.errors, { dataVar: "args" });
         return reason === undefined ? `arguments do not match ${id}: ${detail}` : `${reason}: ${detail}`;
       },
     };

@@ -209,17 +209,27 @@ function makeRuleset(
   rules: CompiledRule[],
   allToolsLimits: CompiledLimit[],
 ): Ruleset {
-  const cache = new Map<string, ToolPlan>();
+  // Keyed by server, then tool, never by a joined string: agents choose tool names, and a tool
+  // literally named "srv1:t_write" must not share a plan with tool "t_write" on server "srv1".
+  const cache = new Map<string | undefined, Map<string, ToolPlan>>();
+  let cached = 0;
   return {
     defaultAction,
     rules,
     allToolsLimits,
     plan(server, tool) {
-      const cacheKey = server === undefined ? tool : `${server}${SERVER_SEPARATOR}${tool}`;
-      const cached = cache.get(cacheKey);
-      if (cached !== undefined) return cached;
+      let plans = cache.get(server);
+      const known = plans?.get(tool);
+      if (known !== undefined) return known;
       const plan = buildPlan(rules, allToolsLimits, defaultAction, server, tool);
-      if (cache.size < PLAN_CACHE_LIMIT) cache.set(cacheKey, plan);
+      if (cached < PLAN_CACHE_LIMIT) {
+        if (plans === undefined) {
+          plans = new Map();
+          cache.set(server, plans);
+        }
+        plans.set(tool, plan);
+        cached += 1;
+      }
       return plan;
     },
   };

@@ -51,20 +51,19 @@ export interface Decidable {
 
 export function decide(policy: Decidable, state: DecisionState, call: Call, now: number): Decision {
   const { live, shadow, mode } = policy.rules;
-  const decision = decideIn(live, state.live, call, now);
+  const decision =
+    mode === "shadow"
+      ? made(now, "allow", "mode", "shadow_mode", SHADOW_MODE_REASON, NO_COUNTERS)
+      : decideIn(live, state.live, call, now);
   if (decision.outcome === "approval_required") {
     decision.approvalTimeoutMs = live.plan(call.server, call.tool).approve?.approvalTimeoutMs;
   }
-  if (shadow !== undefined) {
-    decision.shadow = verdictOf(decideIn(shadow, state.shadow, call, now));
-    if (mode === "shadow") {
-      decision.basis = "shadow_mode";
-      decision.rule = "mode";
-      decision.reason = "the policy is in shadow mode: decisions are recorded, not enforced";
-    }
-  }
+  if (shadow !== undefined) decision.shadow = verdictOf(decideIn(shadow, state.shadow, call, now));
   return decision;
 }
+
+/** A policy in shadow mode enforces nothing, whatever the call: it only records what it would do. */
+const SHADOW_MODE_REASON = "the policy is in shadow mode: decisions are recorded, not enforced";
 
 export function evolve(state: DecisionState, decision: Decision): DecisionState {
   if (decision.outcome === "allow") charge(state.live, decision.counters, decision.at);

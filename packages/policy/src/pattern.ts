@@ -59,7 +59,8 @@ function globMatcher(glob: string): (value: string) => boolean {
       return ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
     })
     .join("");
-  const regex = new RegExp(`^${body}$`, "s");
+  // "u": `?` is one character, not one UTF-16 code unit ("t_?ead" matches "t_😀ead").
+  const regex = new RegExp(`^${body}$`, "su");
   return (value) => regex.test(value);
 }
 

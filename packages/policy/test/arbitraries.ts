@@ -121,6 +121,8 @@ interface PolicySpec {
   default: "deny" | "allow" | undefined;
   mode: "enforce" | "shadow" | undefined;
   counters: CounterDef[];
+  /** Whether rules keep their args_schema (see policySpecArb). */
+  schemas: boolean;
   rules: [string, RuleSpec][];
   allTools: { limits: LimitSpec[] | undefined; rateLimit: LimitSpec | undefined } | undefined;
 }
@@ -132,8 +134,8 @@ export interface PolicyOptions {
   algorithm?: "sliding" | "fixed";
   /** Leave out the global scope: key isolation is about keys that share no counter. */
   withoutGlobalScope?: boolean;
-  /** Force `default`, and `mode: enforce` for the whole policy (rule-level shadow stays). */
-  enforcedDefault?: "deny" | "allow";
+  /** Force the policy's `mode` (rule-level `mode: shadow` is still generated). */
+  mode?: "enforce" | "shadow";
 }
 
 const scopeArb = fc.constantFrom<Scope>("grant", "session", "agent", "global");
@@ -155,10 +157,7 @@ function counterDefArb(options: PolicyOptions): fc.Arbitrary<CounterDef> {
 
 function limitSpecArb(options: PolicyOptions): fc.Arbitrary<LimitSpec> {
   return fc.record({
-    shared: fc.option(fc.integer({ min: 0, max: SHARED_COUNTER_NAMES.length - 1 }), {
-      nil: undefined,
-      freq: 2,
-    }),
+    shared: sometimes(0.5, fc.integer({ min: 0, max: SHARED_COUNTER_NAMES.length - 1 })),
     own: counterDefArb(options),
     windowForm: fc.nat({ max: 3 }),
     spellDefaults: fc.boolean(),
@@ -187,7 +186,19 @@ const CONDITION_ARGS = [
   "absent",
 ] as const;
 
-const OPERAND_VALUES = ["ls", "rm -rf /", "default", "prod", "web", 5, 0, true, null, ["force"], { name: "web" }];
+const OPERAND_VALUES = [
+  "ls",
+  "rm -rf /",
+  "default",
+  "prod",
+  "web",
+  5,
+  0,
+  true,
+  null,
+  ["force"],
+  { name: "web" },
+];
 
 const conditionArb: fc.Arbitrary<ConditionDoc> = fc
   .tuple(
@@ -205,7 +216,7 @@ const conditionArb: fc.Arbitrary<ConditionDoc> = fc
       fc.record({ lt: fc.constantFrom(0, 1, 2.5) }),
       fc.record({ lte: fc.constantFrom(0, 1, 5) }),
     ),
-    fc.option(fc.constant("a condition refused it"), { nil: undefined, freq: 4 }),
+    sometimes(0.2, fc.constant("a condition refused it")),
   )
   .map(([arg, operator, reason]) => compact({ arg, ...operator, reason }) as ConditionDoc);
 
@@ -218,7 +229,11 @@ const ARGS_SCHEMAS: Record<string, unknown>[] = [
   { type: "object", required: ["namespace"] },
   { properties: { count: { type: "integer", minimum: 0 } } },
   { properties: { namespace: { enum: ["default", "prod"] } } },
-  { properties: { metadata: { type: "object", properties: { name: { type: "string", pattern: "^[a-z-]+$" } } } } },
+  {
+    properties: {
+      metadata: { type: "object", properties: { name: { type: "string", pattern: "^[a-z-]+$" } } },
+    },
+  },
   { properties: { url: { type: "string", format: "uri" } } },
   { properties: { dry_run: { type: "boolean", default: true } } },
   { properties: { command: {}, namespace: {}, count: {} }, additionalProperties: false },
@@ -233,30 +248,26 @@ function ruleSpecArb(options: PolicyOptions): fc.Arbitrary<RuleSpec> {
       { weight: 1, arbitrary: fc.constant<"deny">("deny") },
       { weight: 2, arbitrary: fc.constant<"approve">("approve") },
     ),
-    reason: fc.option(fc.constant("the rule's reason"), { nil: undefined, freq: 4 }),
-    limits: fc.option(fc.array(limit, { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 2 }),
-    rateLimit: fc.option(limit, { nil: undefined, freq: 8 }),
-    argsSchema: fc.option(fc.constantFrom(...ARGS_SCHEMAS), { nil: undefined, freq: 4 }),
-    denyIf: fc.option(fc.array(conditionArb, { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 3 }),
-    hide: fc.option(fc.boolean(), { nil: undefined, freq: 6 }),
+    reason: sometimes(0.2, fc.constant("the rule's reason")),
+    limits: sometimes(0.6, fc.array(limit, { minLength: 1, maxLength: 2 })),
+    rateLimit: sometimes(0.1, limit),
+    argsSchema: sometimes(0.35, fc.constantFrom(...ARGS_SCHEMAS)),
+    denyIf: sometimes(0.3, fc.array(conditionArb, { minLength: 1, maxLength: 2 })),
+    hide: sometimes(0.1, fc.boolean()),
     mode: fc.oneof(
       { weight: 12, arbitrary: fc.constant(undefined) },
       { weight: 1, arbitrary: fc.constant<"enforce">("enforce") },
       { weight: 2, arbitrary: fc.constant<"shadow">("shadow") },
     ),
-    approvalTimeout: fc.option(fc.constantFrom("30s", "2m"), { nil: undefined, freq: 3 }),
+    approvalTimeout: sometimes(0.3, fc.constantFrom("30s", "2m")),
   });
 }
 
 function policySpecArb(options: PolicyOptions): fc.Arbitrary<PolicySpec> {
   const limit = limitSpecArb(options);
-  const defaultArb =
-    options.enforcedDefault !== undefined
-      ? fc.constant(options.enforcedDefault)
-      : fc.constantFrom<"deny" | "allow" | undefined>(undefined, "deny", "allow");
   const modeArb =
-    options.enforcedDefault !== undefined
-      ? fc.constant(undefined)
+    options.mode !== undefined
+      ? fc.constant(options.mode)
       : fc.oneof(
           { weight: 14, arbitrary: fc.constant(undefined) },
           { weight: 2, arbitrary: fc.constant<"enforce">("enforce") },
@@ -264,22 +275,29 @@ function policySpecArb(options: PolicyOptions): fc.Arbitrary<PolicySpec> {
         );
   return fc.record({
     version: fc.constantFrom<"1" | 1>("1", 1),
-    default: defaultArb,
+    default: fc.constantFrom<"deny" | "allow" | undefined>(undefined, "deny", "allow"),
     mode: modeArb,
     counters: fc.array(counterDefArb(options), {
       minLength: SHARED_COUNTER_NAMES.length,
       maxLength: SHARED_COUNTER_NAMES.length,
     }),
+    // Only some policies have schemas: compiling a policy's first schema costs the engine ~10 ms
+    // (a fresh validator per policy), more than the rest of a run.
+    schemas: fc.oneof(
+      { weight: 9, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
     rules: fc.uniqueArray(fc.tuple(fc.constantFrom(...RULE_KEYS), ruleSpecArb(options)), {
+      minLength: 1,
       maxLength: 6,
       selector: ([key]) => key,
     }),
-    allTools: fc.option(
+    allTools: sometimes(
+      0.4,
       fc.record({
-        limits: fc.option(fc.array(limit, { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 4 }),
-        rateLimit: fc.option(limit, { nil: undefined, freq: 4 }),
+        limits: sometimes(0.75, fc.array(limit, { minLength: 1, maxLength: 2 })),
+        rateLimit: sometimes(0.25, limit),
       }),
-      { nil: undefined, freq: 2 },
     ),
   });
 }
@@ -298,7 +316,8 @@ function renderPolicy(spec: PolicySpec): PolicyDoc {
       reason: rule.reason,
       limits: rule.limits?.map(limitDoc),
       rate_limit: rule.rateLimit === undefined ? undefined : limitDoc(rule.rateLimit),
-      args_schema: rule.argsSchema === undefined ? undefined : structuredClone(rule.argsSchema),
+      args_schema:
+        spec.schemas && rule.argsSchema !== undefined ? structuredClone(rule.argsSchema) : undefined,
       deny_if: rule.denyIf,
       hide: rule.hide,
       mode: rule.mode,
@@ -393,10 +412,10 @@ export function callArb(options: TrafficOptions = {}): fc.Arbitrary<Call> {
   return fc
     .record({
       tool: toolArb,
-      server: fc.option(fc.constantFrom(...SERVERS), { nil: undefined, freq: 2 }),
+      server: sometimes(0.5, fc.constantFrom(...SERVERS)),
       args: argsArb,
       identity: identityArb(options.identities ?? IDENTITIES),
-      approval: fc.option(fc.constant<"granted">("granted"), { nil: undefined, freq: 5 }),
+      approval: sometimes(0.15, fc.constant<"granted">("granted")),
     })
     .map((call) => compact(call) as unknown as Call);
 }
@@ -419,7 +438,10 @@ function segmentArb(options: TrafficOptions): fc.Arbitrary<{ call: Call; gaps: n
   const gap = gapArb(options.windows);
   return fc.record({
     call: callArb(options),
-    gaps: fc.oneof(fc.array(gap, { minLength: 1, maxLength: 1 }), fc.array(gap, { minLength: 2, maxLength: 7 })),
+    gaps: fc.oneof(
+      fc.array(gap, { minLength: 1, maxLength: 1 }),
+      fc.array(gap, { minLength: 2, maxLength: 7 }),
+    ),
   });
 }
 
@@ -441,6 +463,12 @@ export function traceArb(options: TrafficOptions = {}): fc.Arbitrary<Trace> {
       }
       return trace;
     });
+}
+
+/** `arbitrary`'s value with the given probability, otherwise undefined (a key left out). */
+export function sometimes<T>(probability: number, arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  const weight = Math.round(probability * 100);
+  return fc.oneof({ weight: 100 - weight, arbitrary: fc.constant(undefined) }, { weight, arbitrary });
 }
 
 /** Drops keys whose value is undefined, so documents and calls look as if written by hand. */

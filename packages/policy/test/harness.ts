@@ -6,6 +6,7 @@ import type fc from "fast-check";
 import { expect } from "vitest";
 import {
   type CompiledPolicy,
+  cloneState,
   compilePolicy,
   type Decision,
   type DecisionState,
@@ -13,7 +14,6 @@ import {
   evolve,
   formatProblems,
   initialState,
-  type PolicyDoc,
   type Verdict,
 } from "../src/index.js";
 import type { Trace } from "./arbitraries.js";
@@ -31,12 +31,20 @@ function envInteger(name: string, fallback: number): number {
 export const NUM_RUNS = envInteger("TOLLGATE_PROPERTY_RUNS", 500);
 /** Runs of a property over single calls: cheap, so four times as many. */
 export const CHEAP_RUNS = NUM_RUNS * 4;
-/** The base seed: a failure prints its seed and path; set this to the seed to reproduce it. */
+/** The seed of every property: a failure reproduces as is, and prints this seed and its `path`. */
 export const SEED = envInteger("TOLLGATE_PROPERTY_SEED", 20_240_611);
 
-/** fast-check parameters for a property: the shared seed, and `runs` runs. */
+/**
+ * Replays one counterexample: the `path` a failure printed, with its seed. A path belongs to one
+ * property, so select that test alone (`vitest run … -t "name"`) when setting it.
+ */
+const PATH = process.env.TOLLGATE_PROPERTY_PATH || undefined;
+
+/** fast-check parameters for a property: the shared seed, and `numRuns` runs. */
 export function runs(numRuns: number = NUM_RUNS): fc.Parameters<unknown> {
-  return { numRuns, seed: SEED };
+  return PATH === undefined
+    ? { numRuns, seed: SEED }
+    : { numRuns, seed: SEED, path: PATH, endOnFailure: true };
 }
 
 /** Compiles a generated document; every generated document is meant to be valid. */
@@ -47,7 +55,11 @@ export function compileOk(doc: unknown): CompiledPolicy {
 }
 
 /** decide + evolve over a trace, on a fresh state unless one is given. */
-export function runTrace(policy: CompiledPolicy, trace: Trace, state: DecisionState = initialState()): Decision[] {
+export function runTrace(
+  policy: CompiledPolicy,
+  trace: Trace,
+  state: DecisionState = initialState(),
+): Decision[] {
   return trace.map(({ at, call }) => {
     const decision = decide(policy, state, call, at);
     evolve(state, decision);
@@ -55,16 +67,15 @@ export function runTrace(policy: CompiledPolicy, trace: Trace, state: DecisionSt
   });
 }
 
-/** decide + evolve over a trace, also returning the state each call was decided in (cloned). */
+/** decide + evolve over a trace, also returning (a copy of) the state each call was decided in. */
 export function runTraceWithStates(
   policy: CompiledPolicy,
   trace: Trace,
-  clone: (state: DecisionState) => DecisionState,
 ): { decisions: Decision[]; statesBefore: DecisionState[] } {
   const state = initialState();
   const statesBefore: DecisionState[] = [];
   const decisions = trace.map(({ at, call }) => {
-    statesBefore.push(clone(state));
+    statesBefore.push(cloneState(state));
     const decision = decide(policy, state, call, at);
     evolve(state, decision);
     return decision;
@@ -78,7 +89,12 @@ export function comparable(verdict: Verdict & { approvalTimeoutMs?: number }): R
     outcome: verdict.outcome,
     rule: verdict.rule,
     basis: verdict.basis,
-    counters: verdict.counters.map(({ counter, subject, limit, used }) => ({ counter, subject, limit, used })),
+    counters: verdict.counters.map(({ counter, subject, limit, used }) => ({
+      counter,
+      subject,
+      limit,
+      used,
+    })),
   };
   if (verdict.approvalTimeoutMs !== undefined) view.approvalTimeoutMs = verdict.approvalTimeoutMs;
   return view;
@@ -86,12 +102,12 @@ export function comparable(verdict: Verdict & { approvalTimeoutMs?: number }): R
 
 /** A verdict without the free-text reason, for comparing decisions of two different policies. */
 export function outcomeRuleBasis(verdict: Verdict | undefined) {
-  return verdict === undefined ? undefined : { outcome: verdict.outcome, rule: verdict.rule, basis: verdict.basis };
+  return verdict === undefined
+    ? undefined
+    : { outcome: verdict.outcome, rule: verdict.rule, basis: verdict.basis };
 }
 
 /** Fails with the trace step when two runs disagree, which makes counterexamples readable. */
 export function expectSameAt(step: number, actual: unknown, expected: unknown, what: string): void {
   expect(actual, `${what} at step ${step}`).toEqual(expected);
 }
-
-export type { PolicyDoc };

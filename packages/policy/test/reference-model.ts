@@ -67,7 +67,6 @@ const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000;
 
 export class ReferenceModel {
   private readonly history = { live: new Map<string, number[]>(), shadow: new Map<string, number[]>() };
-  private readonly schemas = new Map<string, ValidateFunction>();
   private lastTime = Number.NEGATIVE_INFINITY;
 
   constructor(readonly doc: PolicyDoc) {}
@@ -93,6 +92,8 @@ export class ReferenceModel {
 
   /** The steps of "How a decision is made" before limits: rules, default, deny, arguments. */
   plan(world: WorldName, call: Call): Plan {
+    // A policy in shadow mode enforces nothing: no rule, no check and no counter applies live.
+    if (world === "live" && this.doc.mode === "shadow") return { limits: [], matched: [] };
     const matched = matchingRules(this.doc, world, call);
     if (matched.length === 0 && (this.doc.default ?? "deny") === "deny") {
       return { refusal: refusal("default", "default") };
@@ -156,10 +157,12 @@ export class ReferenceModel {
   }
 
   private schemaFor(rule: Rule): ValidateFunction {
-    let validate = this.schemas.get(rule.id);
+    // Compiling a schema is slow and generated policies reuse a few schemas: cache by their text.
+    const text = JSON.stringify(rule.doc.args_schema);
+    let validate = compiledSchemas.get(text);
     if (validate === undefined) {
       validate = schemaCompiler.compile(rule.doc.args_schema as object);
-      this.schemas.set(rule.id, validate);
+      compiledSchemas.set(text, validate);
     }
     return validate;
   }
@@ -171,18 +174,11 @@ function withoutTimeout(verdict: ReferenceVerdict): ReferenceVerdict {
   return rest;
 }
 
-/** Runs a whole trace through a fresh reference model. */
-export function referenceDecisions(doc: PolicyDoc, trace: readonly { at: number; call: Call }[]) {
-  const model = new ReferenceModel(doc);
-  return trace.map(({ at, call }) => model.decide(call, at));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Rules
 
 /** Every rule of the world whose key matches the call, most specific first. */
 export function matchingRules(doc: PolicyDoc, world: WorldName, call: Call): Rule[] {
-  if (world === "live" && doc.mode === "shadow") return [];
   return Object.entries(doc.tools ?? {})
     .filter(([, ruleDoc]) => world === "shadow" || !isShadowRule(ruleDoc))
     .map(([key, ruleDoc]) => ruleOf(key, ruleDoc))
@@ -206,7 +202,8 @@ function ruleOf(key: string, doc: ToolRuleDoc): Rule {
     qualified: server !== undefined,
     literalLength: key.replace(/[*?:]/g, "").length,
     matches: (call) =>
-      tool.test(call.tool) && (server === undefined || (call.server !== undefined && server.test(call.server))),
+      tool.test(call.tool) &&
+      (server === undefined || (call.server !== undefined && server.test(call.server))),
   };
 }
 
@@ -216,8 +213,13 @@ function mostSpecificFirst(a: Rule, b: Rule): number {
     Number(b.exact) - Number(a.exact) ||
     Number(b.qualified) - Number(a.qualified) ||
     b.literalLength - a.literalLength ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    compareText(a.id, b.id)
   );
+}
+
+function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 /** `*` is any run of characters, `?` one character; everything else is literal. */
@@ -256,8 +258,9 @@ function conditionMatches(condition: ConditionDoc, args: Record<string, unknown>
     return typeof value === "string" && new RegExp(condition.regex, "u").test(value);
   }
   if (condition.contains !== undefined) {
-    if (typeof value === "string") return typeof condition.contains === "string" && value.includes(condition.contains);
-    return Array.isArray(value) && value.some((item) => isDeepStrictEqual(item, condition.contains));
+    const needle = condition.contains;
+    if (typeof value === "string") return typeof needle === "string" && value.includes(needle);
+    return Array.isArray(value) && value.some((item) => isDeepStrictEqual(item, needle));
   }
   if (typeof value !== "number") return false;
   if (condition.gt !== undefined) return value > condition.gt;
@@ -280,6 +283,7 @@ function valueAt(args: Record<string, unknown>, path: string[]): unknown {
 const addFormats = addFormatsModule.default.default;
 const schemaCompiler = new Ajv2020({ strict: false });
 addFormats(schemaCompiler);
+const compiledSchemas = new Map<string, ValidateFunction>();
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -292,14 +296,20 @@ export function limitsOf(doc: PolicyDoc, matched: Rule[]): ReferenceLimit[] {
   ];
   const byCounter = new Map<string, ReferenceLimit>();
   // The document does not say which limit a shared counter reports; the smallest id, like rule ties.
-  for (const limit of all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+  for (const limit of all.sort((a, b) => compareText(a.id, b.id))) {
     if (!byCounter.has(limit.counter)) byCounter.set(limit.counter, limit);
   }
-  return [...byCounter.values()].sort((a, b) => (a.counter < b.counter ? -1 : a.counter > b.counter ? 1 : 0));
+  return [...byCounter.values()].sort((a, b) => compareText(a.counter, b.counter));
 }
 
-function limitDocs(holderId: string, holder: { limits?: LimitDoc[]; rate_limit?: LimitDoc }): ReferenceLimit[] {
-  const written: [string, LimitDoc][] = (holder.limits ?? []).map((limit, i) => [`${holderId}.limits[${i}]`, limit]);
+function limitDocs(
+  holderId: string,
+  holder: { limits?: LimitDoc[]; rate_limit?: LimitDoc },
+): ReferenceLimit[] {
+  const written: [string, LimitDoc][] = (holder.limits ?? []).map((limit, i) => [
+    `${holderId}.limits[${i}]`,
+    limit,
+  ]);
   if (holder.rate_limit !== undefined) written.push([`${holderId}.rate_limit`, holder.rate_limit]);
   return written.map(([id, limit]) => ({
     id,
@@ -328,7 +338,12 @@ export function countInWindow(times: readonly number[], limit: ReferenceLimit, n
   return times.filter(inWindow).length;
 }
 
-const NAMED_WINDOWS: Record<string, number> = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+const NAMED_WINDOWS: Record<string, number> = {
+  second: 1_000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function windowToMs(window: string | number): number {
