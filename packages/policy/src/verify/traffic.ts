@@ -184,42 +184,30 @@ function nest(path: string, value: unknown): Record<string, unknown> {
   return result as Record<string, unknown>;
 }
 
-function allLimits(doc: PolicyDoc): LimitDoc[] {
-  const fromRules = Object.values(doc.tools ?? {}).flatMap((rule) => [
-    ...(rule.limits ?? []),
-    ...(rule.rate_limit === undefined ? [] : [rule.rate_limit]),
+/** Every rate the policy speaks of: its limits, and the rates its invariants promise. */
+function ratesOf(doc: PolicyDoc): { window: string | number; max: number }[] {
+  const limits: LimitDoc[] = [doc.all_tools ?? {}, ...Object.values(doc.tools ?? {})].flatMap((holder) => [
+    ...(holder.limits ?? []),
+    ...(holder.rate_limit === undefined ? [] : [holder.rate_limit]),
   ]);
-  const all = doc.all_tools;
-  return [...fromRules, ...(all?.limits ?? []), ...(all?.rate_limit === undefined ? [] : [all.rate_limit])];
+  const promised = (doc.invariants ?? []).flatMap((invariant) => {
+    if (typeof invariant === "string") return [];
+    if ("limit" in invariant) return [invariant.limit];
+    if ("always_allow" in invariant && invariant.always_allow.within) return [invariant.always_allow.within];
+    return [];
+  });
+  return [...limits, ...promised];
 }
 
 function windowsOf(doc: PolicyDoc): number[] {
-  const written = [
-    ...allLimits(doc).map((limit) => limit.window),
-    ...(doc.invariants ?? []).flatMap((invariant) => {
-      if (typeof invariant === "string") return [];
-      if ("limit" in invariant) return [invariant.limit.window];
-      if ("always_allow" in invariant && invariant.always_allow.within)
-        return [invariant.always_allow.within.window];
-      return [];
-    }),
-  ];
-  const windows = written.map(parseWindow).flatMap((w) => (w.ok ? [w.ms] : []));
+  const windows = ratesOf(doc)
+    .map((rate) => parseWindow(rate.window))
+    .flatMap((w) => (w.ok ? [w.ms] : []));
   return windows.length > 0 ? [...new Set(windows)] : [60_000];
 }
 
 function largestMax(doc: PolicyDoc): number {
-  const maxes = [
-    ...allLimits(doc).map((limit) => limit.max),
-    ...(doc.invariants ?? []).flatMap((invariant) => {
-      if (typeof invariant === "string") return [];
-      if ("limit" in invariant) return [invariant.limit.max];
-      if ("always_allow" in invariant && invariant.always_allow.within)
-        return [invariant.always_allow.within.max];
-      return [];
-    }),
-  ];
-  return Math.max(4, ...maxes);
+  return Math.max(4, ...ratesOf(doc).map((rate) => rate.max));
 }
 
 /** Gaps between calls: none, a hair, a slice of a window, and on and around each window length. */
