@@ -67,7 +67,9 @@ export class Gateway {
       },
     });
     if (options.policyFile !== undefined) {
-      this.watcher = new PolicyWatcher(options.policyFile, enforcer, recorder, log);
+      this.watcher = new PolicyWatcher(options.policyFile, enforcer, recorder, log, () =>
+        this.toolsMayHaveChanged(),
+      );
       this.watcher.start();
     }
   }
@@ -79,6 +81,11 @@ export class Gateway {
     session.onclose = () => this.sessions.delete(session.id);
     await session.start();
     return session;
+  }
+
+  /** Tells every agent to list tools again: a new policy may hide or reveal some. */
+  private toolsMayHaveChanged(): void {
+    for (const session of this.sessions.values()) session.notifyToolsChanged();
   }
 
   /** Re-reads the policy file now (tests, and a SIGHUP). */

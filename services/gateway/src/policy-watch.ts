@@ -20,6 +20,8 @@ export class PolicyWatcher {
     private readonly enforcer: Enforcer,
     private readonly recorder: EventRecorder,
     private readonly log: (message: string) => void,
+    /** Called after a new policy is in force: what agents may see (hidden tools) may have changed. */
+    private readonly onReloaded: () => void = () => {},
   ) {}
 
   start(): void {
@@ -73,6 +75,7 @@ export class PolicyWatcher {
     }
     if (result.policy.digest === current.digest) return;
     this.enforcer.replacePolicy(result.policy);
+    this.onReloaded();
     this.log(`tollgate: policy reloaded: ${result.policy.name} ${result.policy.digest}`);
     this.recorder.record({
       type: "policy.loaded",

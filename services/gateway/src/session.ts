@@ -81,6 +81,12 @@ export class GatewaySession {
     this.onclose?.();
   }
 
+  /** The tools an agent may see changed (a policy reload): MCP's list_changed makes it list again. */
+  notifyToolsChanged(): void {
+    if (this.info.client === undefined) return; // not initialised yet: it will list anyway
+    this.toAgent({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+  }
+
   private fromAgent(message: JSONRPCMessage): void {
     if (isRequest(message)) {
       this.serve(message)
