@@ -8,6 +8,7 @@
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { fetchWithOwnSignal } from "./fetch.js";
 import {
   isNotification,
   isRequest,
@@ -181,11 +182,10 @@ export class UpstreamLink {
   private createTransport(): Transport {
     const { command, url } = this.spec;
     if (url !== undefined) {
-      const init = this.spec.headers === undefined ? undefined : { headers: this.spec.headers };
-      return new StreamableHTTPClientTransport(
-        new URL(url),
-        init === undefined ? undefined : { requestInit: init },
-      );
+      return new StreamableHTTPClientTransport(new URL(url), {
+        fetch: fetchWithOwnSignal(),
+        ...(this.spec.headers === undefined ? {} : { requestInit: { headers: this.spec.headers } }),
+      });
     }
     if (command === undefined) throw new Error(`upstream "${this.spec.id}" needs a command or a url`);
     const transport = new StdioClientTransport({
