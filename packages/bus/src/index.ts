@@ -1,2 +1,3 @@
-/** @tollgate/bus: where events travel. The JSONL file sink now; Kafka and the spool next. */
+/** @tollgate/bus: where events travel — the local spool, Kafka, and a JSON-lines file. */
 export { type JsonlContents, JsonlSink, readJsonl } from "./jsonl-sink.js";
+export * from "./spool/index.js";
