@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { listApprovals, resolveApproval } from "./commands/approvals.js";
 import { gatewayCommand } from "./commands/gateway.js";
+import { ingestCommand } from "./commands/ingest.js";
 import { validatePolicies } from "./commands/policy-validate.js";
 import { UsageError, verifyCommand } from "./commands/verify.js";
 import { ExitCode } from "./exit-codes.js";
@@ -73,6 +74,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
     );
   addGatewayCommand(program, output, setExitCode);
   addApprovalsCommand(program, output, setExitCode);
+  addIngestCommand(program, output, setExitCode);
   return program;
 }
 
@@ -96,7 +98,8 @@ function addGatewayCommand(program: Command, output: Output, setExitCode: (code:
       "serve agents over Streamable HTTP at /mcp instead of stdio (host defaults to 127.0.0.1)",
     )
     .option("--control <host:port>", "with stdio: serve the approvals API here")
-    .option("--events <file>", "where events go (JSON lines)", undefined)
+    .option("--events <file>", "where events go as JSON lines (when there is no spool)")
+    .option("--spool <dir>", "write events to this spool (read into ClickHouse by `tollgate ingest`)")
     .option("--agent <id>", "stdio: the agent's id (or TOLLGATE_AGENT); HTTP: the id for --agent-token-env")
     .option(
       "--grant <id>",
@@ -144,6 +147,25 @@ function addApprovalsCommand(program: Command, output: Output, setExitCode: (cod
         setExitCode(await resolveApproval(id, verdict, options, output)),
       );
   }
+}
+
+function addIngestCommand(program: Command, output: Output, setExitCode: (code: number) => void): void {
+  program
+    .command("ingest")
+    .description("move events from the spool into ClickHouse (exactly once in effect), until stopped")
+    .requiredOption("--spool <dir>", "the spool the gateways write to")
+    .option(
+      "--store <dir>",
+      "embedded ClickHouse (chDB) directory; CLICKHOUSE_URL, when set, wins",
+      ".tollgate/clickhouse",
+    )
+    .option("--dead-letters <file>", "where messages that are not events go (JSON lines, with their origin)")
+    .option("--metrics <host:port>", "serve Prometheus metrics (throughput, lag, retries) here")
+    .addOption(
+      new Option("--batch-size <n>", "events per ClickHouse insert").default(5000).argParser(positiveInteger),
+    )
+    .exitOverride()
+    .action(async (options) => setExitCode(await ingestCommand(options, output)));
 }
 
 function integer(value: string): number {

@@ -2,7 +2,8 @@
  * `tollgate gateway`: runs the interceptor. Over stdio (the default: put it in a client's
  * `mcpServers` entry in front of a stdio server) or over HTTP with `--listen`.
  */
-import { JsonlSink } from "@tollgate/bus";
+import { JsonlSink, SpoolSink } from "@tollgate/bus";
+import type { EventSink } from "@tollgate/events";
 import {
   adminsOf,
   agentsOf,
@@ -28,6 +29,7 @@ export interface GatewayCommandOptions {
   listen?: string;
   control?: string;
   events?: string;
+  spool?: string;
   agent?: string;
   grant?: string;
   serverId: string;
@@ -62,12 +64,12 @@ export async function gatewayCommand(
     return ExitCode.invalidInput;
   }
   const upstreams = upstreamsFrom(config, command, options.serverId);
-  const eventsFile = options.events ?? config.events?.file ?? ".tollgate/events.jsonl";
+  const events = await openEventSink(options, config);
   const gateway = new Gateway({
     policy,
     policyFile,
     upstreams,
-    sink: new JsonlSink(eventsFile),
+    sink: events.sink,
     ...(config.instance === undefined ? {} : { instance: config.instance }),
     ...(config.redaction === undefined ? {} : { redaction: config.redaction }),
     eventBuffer: config.events?.buffer ?? 10_000,
@@ -76,10 +78,21 @@ export async function gatewayCommand(
     log: (message) => output.err(message),
   });
   process.on("SIGHUP", () => void gateway.reloadPolicy());
-  const summary = `policy ${policy.name} (${policy.digest.slice(0, 19)}…), events → ${eventsFile}`;
+  const summary = `policy ${policy.name} (${policy.digest.slice(0, 19)}…), events → ${events.where}`;
   const listen = options.listen ?? config.listen;
   if (listen !== undefined) return runHttp(gateway, config, options, listen, summary, output);
   return runStdio(gateway, config, options, summary, output);
+}
+
+/** The spool when one is named (the embedded default's bus, read by `tollgate ingest`), else a JSON-lines file. */
+async function openEventSink(
+  options: GatewayCommandOptions,
+  config: GatewayConfig,
+): Promise<{ sink: EventSink; where: string }> {
+  const spool = options.spool ?? config.events?.spool;
+  if (spool !== undefined) return { sink: await SpoolSink.open(spool), where: `spool ${spool}` };
+  const file = options.events ?? config.events?.file ?? ".tollgate/events.jsonl";
+  return { sink: new JsonlSink(file), where: file };
 }
 
 function upstreamsFrom(config: GatewayConfig, command: string[], serverId: string): UpstreamSpec[] {

@@ -42,6 +42,7 @@ const ConfigSchema = z.strictObject({
   events: z
     .strictObject({
       file: z.string().optional(),
+      spool: z.string().optional(),
       buffer: z.number().int().min(1).optional(),
       on_full: z.enum(["fail_closed", "fail_open"]).optional(),
     })
@@ -82,9 +83,9 @@ function resolvePaths(config: GatewayConfig, base: string): GatewayConfig {
   return {
     ...config,
     ...(config.policy === undefined ? {} : { policy: at(config.policy) }),
-    ...(config.events?.file === undefined
+    ...(config.events === undefined
       ? {}
-      : { events: { ...config.events, file: at(config.events.file) } }),
+      : { events: { ...config.events, file: at(config.events.file), spool: at(config.events.spool) } }),
   };
 }
 

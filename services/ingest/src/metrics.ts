@@ -1,0 +1,52 @@
+/** What ingest reports about itself: throughput, lag, retries, dead letters (Prometheus text format). */
+export class IngestMetrics {
+  eventsStored = 0;
+  batchesStored = 0;
+  deadLetters = 0;
+  storeRetries = 0;
+  /** Records known to be waiting behind the last commit, where the source can tell. */
+  lag = 0;
+  lastBatchAt: number | undefined;
+  private readonly started = Date.now();
+
+  stored(events: number): void {
+    this.eventsStored += events;
+    this.batchesStored += 1;
+    this.lastBatchAt = Date.now();
+  }
+
+  /** Events per second since start. */
+  get throughput(): number {
+    const seconds = (Date.now() - this.started) / 1000;
+    return seconds > 0 ? this.eventsStored / seconds : 0;
+  }
+
+  prometheus(): string {
+    const lines = [
+      ["tollgate_ingest_events_stored_total", "counter", "events written to ClickHouse", this.eventsStored],
+      [
+        "tollgate_ingest_batches_stored_total",
+        "counter",
+        "batches written to ClickHouse",
+        this.batchesStored,
+      ],
+      [
+        "tollgate_ingest_dead_letters_total",
+        "counter",
+        "messages sent to the dead-letter destination",
+        this.deadLetters,
+      ],
+      [
+        "tollgate_ingest_store_retries_total",
+        "counter",
+        "failed ClickHouse writes retried",
+        this.storeRetries,
+      ],
+      ["tollgate_ingest_lag", "gauge", "records waiting behind the last commit", this.lag],
+      ["tollgate_ingest_events_per_second", "gauge", "events stored per second since start", this.throughput],
+    ] as const;
+    return lines
+      .map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}`)
+      .join("\n");
+  }
+}

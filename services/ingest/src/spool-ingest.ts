@@ -1,0 +1,80 @@
+/**
+ * Ingest from the spool (the embedded default): read a batch, store it, commit its position, repeat;
+ * poll when there is nothing new. Damage the spool reports (a torn or corrupt segment tail) is logged
+ * and dead-lettered as a record of what was lost.
+ */
+import { createHash } from "node:crypto";
+import { type SpoolBatch, SpoolReader } from "@tollgate/bus";
+import type { DeadLetter } from "./dead-letters.js";
+import { type Batch, type BatchContext, IngestStopped, storeBatch } from "./store-batch.js";
+
+export interface SpoolIngestOptions {
+  spool: string;
+  batchSize?: number;
+  pollMs?: number;
+}
+
+export interface RunningIngest {
+  /** Resolves when the loop has stopped (after `stop()`, or on a fatal error, which it rethrows). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function ingestFromSpool(
+  context: Omit<BatchContext, "stopping">,
+  options: SpoolIngestOptions,
+): Promise<RunningIngest> {
+  const reader = await SpoolReader.open(options.spool);
+  let stopping = false;
+  const batchContext: BatchContext = { ...context, stopping: () => stopping };
+  const loop = async () => {
+    try {
+      while (!stopping) {
+        const batch = await reader.read(options.batchSize ?? 5_000);
+        if (isEmpty(batch)) {
+          await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+          continue;
+        }
+        await storeBatch(batchContext, toBatch(batch));
+        await reader.commit(batch.position);
+      }
+    } catch (error) {
+      if (!(error instanceof IngestStopped)) throw error;
+    } finally {
+      await reader.close();
+    }
+  };
+  const done = loop();
+  return {
+    done,
+    async stop() {
+      stopping = true;
+      await done;
+    },
+  };
+}
+
+function isEmpty(batch: SpoolBatch): boolean {
+  return batch.records.length === 0 && batch.poison.length === 0 && batch.damage.length === 0;
+}
+
+function toBatch(batch: SpoolBatch): Batch {
+  const deadLetters: DeadLetter[] = [
+    ...batch.poison.map((poison) => ({
+      origin: `spool:${poison.origin.writer}/${poison.origin.segment}@${poison.origin.offset}`,
+      error: poison.error,
+      payload: poison.payload,
+    })),
+    ...batch.damage.map((damage) => ({
+      origin: `spool:${damage.writer}/${damage.segment}@${damage.offset}`,
+      error: `${damage.kind} segment data (${damage.bytes} bytes skipped): ${damage.reason}`,
+      payload: new Uint8Array(),
+    })),
+  ];
+  const range = batch.records.map((record) => `${record.origin.writer}:${record.origin.seq}`).join(",");
+  return {
+    events: batch.records.map((record) => ({ event: record.event, json: record.payload.toString("utf8") })),
+    deadLetters,
+    token: `spool-${createHash("sha256").update(range).digest("hex").slice(0, 32)}`,
+  };
+}

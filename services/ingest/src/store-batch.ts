@@ -1,0 +1,60 @@
+/**
+ * One batch into the store, the same for every source: dead letters first (durably), then the events,
+ * retried with backoff for as long as ClickHouse is unavailable. The caller commits the batch's
+ * position only after this resolves, so a crash anywhere before that re-delivers the batch, and
+ * ClickHouse's dedup (by event id, and by the batch token) makes the re-delivery harmless.
+ */
+import type { EventInput, Store } from "@tollgate/store";
+import type { DeadLetter, DeadLetterSink } from "./dead-letters.js";
+import type { IngestMetrics } from "./metrics.js";
+
+export interface Batch {
+  events: EventInput[];
+  deadLetters: DeadLetter[];
+  /** Names the batch for ClickHouse's insert deduplication: the same range gives the same token. */
+  token: string;
+}
+
+export interface BatchContext {
+  store: Pick<Store, "insertEvents">;
+  deadLetters: DeadLetterSink;
+  metrics: IngestMetrics;
+  log(message: string): void;
+  /** True once ingest is stopping: retrying ends and the batch stays uncommitted. */
+  stopping(): boolean;
+  retryDelayMs?: number;
+}
+
+export class IngestStopped extends Error {}
+
+export async function storeBatch(context: BatchContext, batch: Batch): Promise<void> {
+  if (batch.deadLetters.length > 0) {
+    await context.deadLetters.write(batch.deadLetters);
+    context.metrics.deadLetters += batch.deadLetters.length;
+    // The error quotes the message itself, which may be any bytes: JSON-escape it for the log.
+    for (const letter of batch.deadLetters) {
+      context.log(`tollgate ingest: dead-lettered ${letter.origin}: ${JSON.stringify(letter.error)}`);
+    }
+  }
+  if (batch.events.length === 0) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await context.store.insertEvents(batch.events, { deduplicationToken: batch.token });
+      context.metrics.stored(batch.events.length);
+      return;
+    } catch (error) {
+      if (context.stopping())
+        throw new IngestStopped(`stopped while ClickHouse was failing: ${String(error)}`);
+      context.metrics.storeRetries += 1;
+      if (attempt === 1 || attempt % 20 === 0) {
+        context.log(
+          `tollgate ingest: ClickHouse write failed (${String(error)}); pausing, nothing committed, retry ${attempt}`,
+        );
+      }
+      const base = context.retryDelayMs ?? 200;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(base * 2 ** Math.min(attempt - 1, 5), 5_000)),
+      );
+    }
+  }
+}
