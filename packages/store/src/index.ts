@@ -1,1 +1,19 @@
-export {};
+/**
+ * @tollgate/store: ClickHouse as the projection of the event log. One API over a ClickHouse server
+ * (`{ url }`) or the embedded chDB engine (`{ path }`, one per process), versioned migrations,
+ * deduplicating inserts, and the reads ingest, audit and forensics need.
+ */
+export { activeEnginePath, type StoreTarget } from "./engine.js";
+export { EnginePathError, MigrationError, StoreUnavailableError } from "./errors.js";
+export type { EventFilter, Outcome } from "./filters.js";
+export type { AppliedMigration } from "./migrate.js";
+export { DEFAULT_RETENTION_DAYS, MIGRATIONS, type Migration } from "./migrations.js";
+export type { CallQuery, CallRecord, CompletionStatus, StoredEvent } from "./reads.js";
+export type { EventInput, RawEvent } from "./rows.js";
+export {
+  type InsertOptions,
+  openStore,
+  type Store,
+  type StoreOptions,
+  storeOptionsFromEnv,
+} from "./store.js";

@@ -1,0 +1,111 @@
+/**
+ * Where the store's SQL runs: a ClickHouse server over HTTP or the embedded chDB engine, both behind
+ * the same `@clickhouse/client` API, so every query in this package is written once.
+ *
+ * chDB binds one data directory per process (the engine is a process singleton). Opening a second,
+ * different directory while one is live would close the first under its feet, so this module keeps
+ * the process's one engine path, counts the stores using it, and refuses any other path with an
+ * `EnginePathError` until they are all closed. Tests: one path per test file, in vitest's forks pool.
+ */
+import { resolve } from "node:path";
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
+import { drainPending } from "chdb";
+import { createChdbConnection } from "chdb/connection";
+import { EnginePathError, messageOf, StoreUnavailableError } from "./errors.js";
+
+export type StoreTarget = { kind: "http"; url: string } | { kind: "chdb"; path: string };
+
+export interface Engine {
+  client: ClickHouseClient;
+  target: StoreTarget;
+  /** Closes the client and, for chDB, frees the process's engine slot once no store uses it. */
+  release(): Promise<void>;
+}
+
+/**
+ * chdb 3.4 types its connection against @clickhouse/client-common 1.23.0, while @clickhouse/client
+ * 1.23.1 bundles its own copy of those types whose settings list differs: the same contract at run
+ * time (chdb's parity tests), two nominally different types at compile time.
+ */
+export type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
+
+interface EngineSlot {
+  path: string;
+  users: number;
+}
+
+let slot: EngineSlot | undefined;
+/** Set while the engine lets go of a path, so the next open waits instead of racing it. */
+let draining: Promise<void> = Promise.resolve();
+
+export function openHttpEngine(url: string): Engine {
+  // The client's own warning about a failed ping would repeat the StoreUnavailableError we throw.
+  const client = createClient({ url, request_timeout: 30_000, log: { level: ClickHouseLogLevel.ERROR } });
+  return { client, target: { kind: "http", url: withoutPassword(url) }, release: () => client.close() };
+}
+
+export async function openChdbEngine(directory: string): Promise<Engine> {
+  const path = resolve(directory);
+  await draining;
+  takeSlot(path);
+  let client: ClickHouseClient;
+  try {
+    client = createClient({ connection: createChdbConnection({ path }) as unknown as ClientConnection });
+  } catch (error) {
+    giveBackSlot();
+    throw new StoreUnavailableError(
+      `cannot open the embedded ClickHouse (chDB) at '${path}': ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    try {
+      await client.close();
+    } finally {
+      if (giveBackSlot()) draining = drainPending();
+    }
+    await draining;
+  };
+  return { client, target: { kind: "chdb", path }, release };
+}
+
+/** The chDB path this process has open, if any (for diagnostics and tests). */
+export function activeEnginePath(): string | undefined {
+  return slot?.path;
+}
+
+function takeSlot(path: string): void {
+  if (slot !== undefined && slot.path !== path) {
+    throw new EnginePathError(
+      `chDB runs one engine path per process: '${slot.path}' is open (${slot.users} store(s)); ` +
+        `close them before opening '${path}', or run the other path in its own process ` +
+        "(vitest: the forks pool gives each test file one)",
+    );
+  }
+  slot = { path, users: (slot?.users ?? 0) + 1 };
+}
+
+/** Returns true when the last user left, so the caller waits for the engine to let go. */
+function giveBackSlot(): boolean {
+  if (slot === undefined) return false;
+  slot.users -= 1;
+  if (slot.users > 0) return false;
+  slot = undefined;
+  return true;
+}
+
+/** A URL fit for messages and logs: the password never leaves through an error text. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(malformed URL)";
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The schema, as an append-only list of migrations. An applied migration is never edited (its
+ * checksum is checked at every open): change the schema by adding the next one. Each statement is
+ * idempotent (`IF NOT EXISTS`, …) so a migration that failed half-way, or two processes opening
+ * the same server at once, can simply run it again.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  /** One statement each: a ClickHouse server takes one statement per request. */
+  statements: readonly string[];
+}
+
+/** How long events are kept unless `openStore({ retentionDays })` says otherwise. */
+export const DEFAULT_RETENTION_DAYS = 400;
+
+/**
+ * Every event, one row each. Why this shape:
+ * - ReplacingMergeTree with `event_id` last in the sorting key: a duplicate (at-least-once ingest, a
+ *   retried batch) has the same key and collapses on merge; reads use FINAL until then.
+ * - ORDER BY starts with the low-cardinality columns investigators filter on (agent, day, tool),
+ *   then session: agent + time range is a key prefix, and tool or session alone still prunes
+ *   granules by generic exclusion search (their predecessors have few distinct values).
+ * - PRIMARY KEY is a prefix of ORDER BY so the in-memory index does not hold time and event ids.
+ * - Call columns are empty for other event types: one wide table, no joins for the common filters.
+ * - `event_json` is the event exactly as received (arguments already redacted): what audit reads and
+ *   verifies; the columns are only a projection of it for filtering.
+ * - `non_replicated_deduplication_window` turns on insert deduplication (block hash or
+ *   `insert_deduplication_token`) for this non-replicated table; it is off (0) by default.
+ * - No column the engine fills in (an `ingested_at DEFAULT now64()`): it would make a resent batch's
+ *   block hash differ, and only the token would still recognise the retry.
+ * - `status` holds call.completed's status and approval.resolved's resolution.
+ */
+const CREATE_EVENTS = `
+CREATE TABLE IF NOT EXISTS events
+(
+    event_id UUID,
+    type LowCardinality(String),
+    schema LowCardinality(String),
+    time DateTime64(3, 'UTC'),
+    gateway_instance LowCardinality(String),
+    gateway_version LowCardinality(String),
+    chain_seq UInt64,
+    chain_prev Nullable(String),
+    chain_hash String,
+    session_id String,
+    agent LowCardinality(String),
+    grant LowCardinality(String),
+    client_name LowCardinality(String),
+    client_version LowCardinality(String),
+    transport LowCardinality(String),
+    call_id String,
+    server LowCardinality(String),
+    tool LowCardinality(String),
+    outcome LowCardinality(String),
+    rule LowCardinality(String),
+    basis LowCardinality(String),
+    reason String,
+    status LowCardinality(String),
+    latency_ms Nullable(Float64),
+    event_json String CODEC(ZSTD(3)),
+    INDEX time_minmax time TYPE minmax GRANULARITY 1,
+    INDEX seq_minmax chain_seq TYPE minmax GRANULARITY 1,
+    INDEX session_bloom session_id TYPE bloom_filter(0.01) GRANULARITY 4,
+    INDEX call_bloom call_id TYPE bloom_filter(0.01) GRANULARITY 4,
+    INDEX event_bloom event_id TYPE bloom_filter(0.01) GRANULARITY 4,
+    INDEX instance_set gateway_instance TYPE set(256) GRANULARITY 4
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(time)
+PRIMARY KEY (agent, toDate(time), tool, session_id)
+ORDER BY (agent, toDate(time), tool, session_id, time, event_id)
+TTL toDateTime(time) + INTERVAL ${DEFAULT_RETENTION_DAYS} DAY
+SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1`;
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "events", statements: [CREATE_EVENTS] }];
+
+export const CREATE_SCHEMA_MIGRATIONS = `
+CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version UInt32,
+    name String,
+    checksum String,
+    applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY version`;

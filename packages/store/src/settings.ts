@@ -1,0 +1,16 @@
+/**
+ * Settings sent with every insert. They are explicit even where they restate a server default
+ * because the embedded engine applies a query's settings as session `SET`s that outlive the query:
+ * a dedup token left over from one batch would silently drop the next, different batch (seen in
+ * chDB 3.4). chDB also defaults to `async_insert = 1`; a synchronous insert makes an acknowledged
+ * batch durable and readable, which ingest's offset commit relies on.
+ */
+export const INSERT_SETTINGS = {
+  async_insert: 0,
+  insert_deduplicate: 1,
+  insert_deduplication_token: "",
+} as const;
+
+export function insertSettings(deduplicationToken: string | undefined) {
+  return { ...INSERT_SETTINGS, insert_deduplication_token: deduplicationToken ?? "" };
+}

@@ -1,0 +1,148 @@
+/**
+ * The store: `openStore` connects (server or embedded), migrates, applies retention, and returns a
+ * `Store` whose few methods are everything ingest, audit and forensics need.
+ */
+import type { ClickHouseClient } from "@clickhouse/client";
+import type { TollgateEvent } from "@tollgate/events";
+import { type Engine, openChdbEngine, openHttpEngine, type StoreTarget } from "./engine.js";
+import { messageOf, StoreUnavailableError } from "./errors.js";
+import type { EventFilter } from "./filters.js";
+import { type AppliedMigration, appliedMigrations, applyMigrations } from "./migrate.js";
+import { DEFAULT_RETENTION_DAYS, MIGRATIONS } from "./migrations.js";
+import * as reads from "./reads.js";
+import { applyRetention, checkRetentionDays } from "./retention.js";
+import { type EventInput, eventRow } from "./rows.js";
+import { insertSettings } from "./settings.js";
+
+export type StoreOptions = (
+  | {
+      /** A ClickHouse server: `http[s]://[user:password@]host:port[/database]`. */
+      url: string;
+    }
+  | {
+      /** A directory for the embedded chDB engine: one per process (see engine.ts). */
+      path: string;
+    }
+) & {
+  /** Days an event is kept (TTL on its time). Default 400. */
+  retentionDays?: number;
+};
+
+export interface InsertOptions {
+  /**
+   * Makes a retried batch a no-op: ClickHouse remembers the tokens of recent inserts (the last 1000
+   * per table) and skips a batch whose token it has seen. Ingest passes one per Kafka offset range.
+   */
+  deduplicationToken?: string;
+}
+
+export interface Store {
+  readonly target: StoreTarget;
+  /** One synchronous insert; acknowledged means durable and visible to reads. */
+  insertEvents(events: readonly EventInput[], options?: InsertOptions): Promise<void>;
+  countEvents(filter?: EventFilter): Promise<number>;
+  /** Ids in time order. */
+  eventIds(filter?: EventFilter): Promise<string[]>;
+  /** Events as stored (byte-exact JSON), in time order. */
+  readEvents(filter?: EventFilter & { limit?: number }): Promise<reads.StoredEvent[]>;
+  /** One gateway instance's events in chain order, for `verifyChains`. */
+  eventsOfInstance(instance: string): Promise<TollgateEvent[]>;
+  callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]>;
+  appliedMigrations(): Promise<AppliedMigration[]>;
+  /** Resolves when ClickHouse answers a query; throws `StoreUnavailableError` otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const retentionDays = checkRetentionDays(options.retentionDays ?? DEFAULT_RETENTION_DAYS);
+  const engine = "url" in options ? openHttpEngine(options.url) : await openChdbEngine(options.path);
+  try {
+    const store = new ClickHouseStore(engine);
+    await store.ping();
+    await applyMigrations(engine.client, MIGRATIONS);
+    await applyRetention(engine.client, retentionDays);
+    return store;
+  } catch (error) {
+    await engine.release();
+    throw error;
+  }
+}
+
+/** The store's options from the environment: `CLICKHOUSE_URL` when set, else the embedded engine. */
+export function storeOptionsFromEnv(defaultPath: string, env: NodeJS.ProcessEnv = process.env): StoreOptions {
+  const url = env.CLICKHOUSE_URL?.trim();
+  return url ? { url } : { path: defaultPath };
+}
+
+class ClickHouseStore implements Store {
+  private closed = false;
+
+  constructor(private readonly engine: Engine) {}
+
+  get target(): StoreTarget {
+    return this.engine.target;
+  }
+
+  async insertEvents(events: readonly EventInput[], options: InsertOptions = {}): Promise<void> {
+    if (events.length === 0) return;
+    const values = events.map(eventRow);
+    await this.client().insert({
+      table: "events",
+      values,
+      format: "JSONEachRow",
+      clickhouse_settings: insertSettings(options.deduplicationToken),
+    });
+  }
+
+  countEvents(filter?: EventFilter): Promise<number> {
+    return reads.countEvents(this.client(), filter);
+  }
+
+  eventIds(filter?: EventFilter): Promise<string[]> {
+    return reads.eventIds(this.client(), filter);
+  }
+
+  readEvents(filter?: EventFilter & { limit?: number }): Promise<reads.StoredEvent[]> {
+    return reads.readEvents(this.client(), filter);
+  }
+
+  eventsOfInstance(instance: string): Promise<TollgateEvent[]> {
+    return reads.eventsOfInstance(this.client(), instance);
+  }
+
+  callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]> {
+    return reads.callsOf(this.client(), query);
+  }
+
+  appliedMigrations(): Promise<AppliedMigration[]> {
+    return appliedMigrations(this.client());
+  }
+
+  async ping(): Promise<void> {
+    const result = await this.client().ping({ select: true });
+    if (!result.success) {
+      throw new StoreUnavailableError(
+        `ClickHouse is unavailable at ${describe(this.target)}: ${messageOf(result.error)}`,
+        { cause: result.error },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.engine.release();
+  }
+
+  private client(): ClickHouseClient {
+    if (this.closed) {
+      throw new StoreUnavailableError(`the store at ${describe(this.target)} is closed`);
+    }
+    return this.engine.client;
+  }
+}
+
+function describe(target: StoreTarget): string {
+  return target.kind === "http" ? target.url : `chDB path ${target.path}`;
+}

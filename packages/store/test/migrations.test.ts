@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { MIGRATIONS, type Migration, MigrationError, type Store } from "../src/index.js";
+import { applyMigrations, checksumOf } from "../src/migrate.js";
+import { currentRetentionDays } from "../src/retention.js";
+import { makeTarget, rowsOf, type TestTarget, targetNames } from "./support/targets.js";
+
+const extra = (version: number, name: string, sql: string): Migration => ({
+  version,
+  name,
+  statements: [sql],
+});
+
+describe.each(targetNames())("migrations on %s", (name) => {
+  let target: TestTarget;
+  let store: Store;
+
+  beforeAll(async () => {
+    target = await makeTarget(name);
+    store = await target.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await target?.dispose();
+  });
+
+  test("opening applies every migration once, with its checksum", async () => {
+    const applied = await store.appliedMigrations();
+    expect(applied.map(({ version, name, checksum }) => ({ version, name, checksum }))).toEqual(
+      MIGRATIONS.map((migration) => ({
+        version: migration.version,
+        name: migration.name,
+        checksum: checksumOf(migration),
+      })),
+    );
+  });
+
+  test("opening again, or applying again, is a no-op", async () => {
+    const before = await store.appliedMigrations();
+    const again = await target.open();
+    await again.close();
+    expect(await applyMigrations(target.sql(), MIGRATIONS)).toEqual([]);
+    expect(await store.appliedMigrations()).toEqual(before);
+  });
+
+  test("a new migration is applied once, after the ones before it", async () => {
+    const next = [
+      ...MIGRATIONS,
+      extra(2, "notes", "CREATE TABLE IF NOT EXISTS notes (n String) ENGINE = Log"),
+    ];
+    expect(await applyMigrations(target.sql(), next)).toEqual([2]);
+    expect(await applyMigrations(target.sql(), next)).toEqual([]);
+    expect((await store.appliedMigrations()).map((row) => row.version)).toEqual([1, 2]);
+  });
+
+  test("a failed migration stops with an error naming it, and the ones after it wait", async () => {
+    const next = [
+      ...MIGRATIONS,
+      extra(2, "notes", "CREATE TABLE IF NOT EXISTS notes (n String) ENGINE = Log"),
+      extra(3, "broken", "CREATE TABLE IF NOT EXISTS broken (n NoSuchType) ENGINE = Log"),
+      extra(4, "after", "CREATE TABLE IF NOT EXISTS after_broken (n String) ENGINE = Log"),
+    ];
+    const failure = await applyMigrations(target.sql(), next).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MigrationError);
+    expect(failure).toMatchObject({ version: 3, migration: "broken" });
+    expect(String((failure as Error).message)).toMatch(
+      /^migration 3 \(broken\) failed at statement 1 of 1: /,
+    );
+    expect((await store.appliedMigrations()).map((row) => row.version)).toEqual([1, 2]);
+  });
+
+  test("an applied migration whose SQL changed is refused", async () => {
+    const edited = [
+      ...MIGRATIONS,
+      extra(2, "notes", "CREATE TABLE IF NOT EXISTS notes (n UInt8) ENGINE = Log"),
+    ];
+    await expect(applyMigrations(target.sql(), edited)).rejects.toThrow(
+      /migration 2 \(notes\) was applied with different SQL/,
+    );
+  });
+
+  test("versions must increase", async () => {
+    const shuffled = [extra(2, "b", "SELECT 1"), extra(1, "a", "SELECT 1")];
+    await expect(applyMigrations(target.sql(), shuffled)).rejects.toThrow(
+      /migration 1 \(a\) is out of order/,
+    );
+  });
+
+  test("the events table is a ReplacingMergeTree with monthly partitions, dedup window and TTL", async () => {
+    const [table] = await rowsOf<{ engine_full: string }>(
+      target.sql(),
+      "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events'",
+    );
+    expect(table?.engine_full).toMatch(/^ReplacingMergeTree PARTITION BY toYYYYMM\(time\)/);
+    expect(table?.engine_full).toContain("ORDER BY (agent, toDate(time), tool, session_id, time, event_id)");
+    expect(table?.engine_full).toContain("non_replicated_deduplication_window = 1000");
+    expect(await currentRetentionDays(target.sql())).toBe(400);
+  });
+
+  test("retention follows the option at open", async () => {
+    const shorter = await target.open({ retentionDays: 30 });
+    await shorter.close();
+    expect(await currentRetentionDays(target.sql())).toBe(30);
+    const restored = await target.open();
+    await restored.close();
+    expect(await currentRetentionDays(target.sql())).toBe(400);
+    await expect(target.open({ retentionDays: 0 })).rejects.toThrow(/retentionDays must be a whole number/);
+  });
+});
