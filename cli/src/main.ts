@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { listApprovals, resolveApproval } from "./commands/approvals.js";
+import { auditVerify } from "./commands/audit.js";
 import { gatewayCommand } from "./commands/gateway.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { validatePolicies } from "./commands/policy-validate.js";
@@ -75,6 +76,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
   addGatewayCommand(program, output, setExitCode);
   addApprovalsCommand(program, output, setExitCode);
   addIngestCommand(program, output, setExitCode);
+  addAuditCommand(program, output, setExitCode);
   return program;
 }
 
@@ -166,6 +168,23 @@ function addIngestCommand(program: Command, output: Output, setExitCode: (code: 
     )
     .exitOverride()
     .action(async (options) => setExitCode(await ingestCommand(options, output)));
+}
+
+function addAuditCommand(program: Command, output: Output, setExitCode: (code: number) => void): void {
+  const audit = program.command("audit").description("check the recorded events").exitOverride();
+  audit
+    .command("verify")
+    .description("verify every gateway instance's hash chain: reports missing (deleted) and edited events")
+    .option(
+      "--store <dir>",
+      "embedded ClickHouse (chDB) directory; CLICKHOUSE_URL, when set, wins",
+      ".tollgate/clickhouse",
+    )
+    .option("--instance <id>", "only this gateway instance")
+    .option("--json", "machine-readable")
+    .addHelpText("after", "\nExit codes: 0 every chain intact, 1 an event is missing or edited.")
+    .exitOverride()
+    .action(async (options) => setExitCode(await auditVerify(options, output)));
 }
 
 function integer(value: string): number {

@@ -10,14 +10,17 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ClientConnection, createClient } from "@clickhouse/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SpoolSink, SpoolWriter } from "@tollgate/bus";
+import { main } from "@tollgate/cli";
 import type { EventSink } from "@tollgate/events";
 import { Gateway, serveHttp, sha256Hex } from "@tollgate/gateway";
 import { compilePolicy } from "@tollgate/policy";
 import { openStore } from "@tollgate/store";
 import { upstreamCommand } from "@tollgate/upstreams";
+import { createChdbConnection } from "chdb/connection";
 import { expect, test } from "vitest";
 
 const bin = fileURLToPath(new URL("../../cli/bin/tollgate.mjs", import.meta.url));
@@ -140,6 +143,39 @@ test("gateway → spool → ingest (killed and restarted) → ClickHouse: every 
   } finally {
     await store.close();
   }
+
+  // Fault 5: an event deleted from ClickHouse is found by `tollgate audit verify`.
+  const audit = async () => {
+    const out: string[] = [];
+    const code = await main(["audit", "verify", "--store", storeDir, "--json"], {
+      out: (t) => out.push(t),
+      err: () => {},
+    });
+    return { code, report: JSON.parse(out.join("")) };
+  };
+  const clean = await audit();
+  expect(clean.code).toBe(0);
+  expect(clean.report.instances).toEqual([expect.objectContaining({ events: total, problems: [] })]);
+  const tamperer = createClient({
+    connection: createChdbConnection({ path: storeDir }) as unknown as ClientConnection,
+  });
+  const victim = [...written][100];
+  await tamperer.command({
+    query: "DELETE FROM events WHERE event_id = {id:UUID}",
+    query_params: { id: victim },
+  });
+  await tamperer.close();
+  const tampered = await audit();
+  expect(tampered.code).toBe(1);
+  expect(tampered.report.instances[0].events).toBe(total - 1);
+  expect(tampered.report.instances[0].problems).toEqual([
+    expect.objectContaining({
+      kind: "missing",
+      seq: 101,
+      message: "1 event missing before seq 101 (seq 100–100)",
+    }),
+  ]);
+
   const letters = (await readFile(deadLetters, "utf8"))
     .trim()
     .split("\n")

@@ -97,6 +97,16 @@ export async function eventsOfInstance(client: ClickHouseClient, instance: strin
   });
 }
 
+/** The gateway instances that have events in the store: each has its own hash chain to verify. */
+export async function instances(client: ClickHouseClient): Promise<string[]> {
+  const found = await rows<{ instance: string }>(
+    client,
+    "SELECT DISTINCT gateway_instance AS instance FROM events FINAL ORDER BY instance",
+    {},
+  );
+  return found.map((row) => row.instance);
+}
+
 export async function callsOf(client: ClickHouseClient, query: CallQuery): Promise<CallRecord[]> {
   const { limit, ...filter } = query;
   const where = whereOf(filter, ["type = 'call.decided'"]);

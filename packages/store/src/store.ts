@@ -47,6 +47,8 @@ export interface Store {
   readEvents(filter?: EventFilter & { limit?: number }): Promise<reads.StoredEvent[]>;
   /** One gateway instance's events in chain order, for `verifyChains`. */
   eventsOfInstance(instance: string): Promise<TollgateEvent[]>;
+  /** Gateway instances with events here, for `tollgate audit verify`. */
+  instances(): Promise<string[]>;
   callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]>;
   appliedMigrations(): Promise<AppliedMigration[]>;
   /** Resolves when ClickHouse answers a query; throws `StoreUnavailableError` otherwise. */
@@ -109,6 +111,10 @@ class ClickHouseStore implements Store {
 
   eventsOfInstance(instance: string): Promise<TollgateEvent[]> {
     return reads.eventsOfInstance(this.client(), instance);
+  }
+
+  instances(): Promise<string[]> {
+    return reads.instances(this.client());
   }
 
   callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]> {
