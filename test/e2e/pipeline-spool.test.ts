@@ -10,7 +10,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ClientConnection, createClient } from "@clickhouse/client";
+import { createClient } from "@clickhouse/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SpoolSink, SpoolWriter } from "@tollgate/bus";
@@ -22,6 +22,9 @@ import { openStore } from "@tollgate/store";
 import { upstreamCommand } from "@tollgate/upstreams";
 import { createChdbConnection } from "chdb/connection";
 import { expect, test } from "vitest";
+
+// chdb and @clickhouse/client ship different copies of the connection types (see packages/store/src/engine.ts).
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
 
 const bin = fileURLToPath(new URL("../../cli/bin/tollgate.mjs", import.meta.url));
 const POISON = [
