@@ -5,11 +5,13 @@
 
 import { runGatewayBench } from "./gateway.bench.js";
 import { describeMachine } from "./machine.js";
+import { runPipelineBench } from "./pipeline.bench.js";
 import { type Figure, runPolicyBench } from "./policy.bench.js";
 
 const groups: Record<string, () => Figure[] | Promise<Figure[]>> = {
   policy: runPolicyBench,
   gateway: runGatewayBench,
+  pipeline: runPipelineBench,
 };
 
 function format(figure: Figure): string {

@@ -1,3 +1,5 @@
+const LATENCY_SAMPLE = 100_000;
+
 /** What ingest reports about itself: throughput, lag, retries, dead letters (Prometheus text format). */
 export class IngestMetrics {
   eventsStored = 0;
@@ -9,10 +11,25 @@ export class IngestMetrics {
   lastBatchAt: number | undefined;
   private readonly started = Date.now();
 
-  stored(events: number): void {
+  /** Milliseconds from an event's creation to its row being queryable: a bounded recent sample. */
+  private readonly latencies: number[] = [];
+
+  stored(events: number, createdAt: readonly number[] = []): void {
+    const now = Date.now();
+    for (const time of createdAt) {
+      if (this.latencies.length >= LATENCY_SAMPLE) this.latencies.shift();
+      this.latencies.push(now - time);
+    }
     this.eventsStored += events;
     this.batchesStored += 1;
     this.lastBatchAt = Date.now();
+  }
+
+  /** The q-quantile (0..1) of creation-to-queryable latency over the recent sample, in ms. */
+  latency(q: number): number | undefined {
+    if (this.latencies.length === 0) return undefined;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   }
 
   /** Events per second since start. */

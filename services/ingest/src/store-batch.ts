@@ -40,7 +40,7 @@ export async function storeBatch(context: BatchContext, batch: Batch): Promise<v
   for (let attempt = 1; ; attempt++) {
     try {
       await context.store.insertEvents(batch.events, { deduplicationToken: batch.token });
-      context.metrics.stored(batch.events.length);
+      context.metrics.stored(batch.events.length, batch.events.map(timeOf));
       return;
     } catch (error) {
       if (context.stopping())
@@ -57,4 +57,8 @@ export async function storeBatch(context: BatchContext, batch: Batch): Promise<v
       );
     }
   }
+}
+
+function timeOf(input: EventInput): number {
+  return "json" in input ? input.event.time : input.time;
 }

@@ -1,0 +1,170 @@
+/**
+ * The embedded default's pipeline: spool → ingest → ClickHouse (embedded chDB).
+ * - sustained ingest: 100,000 realistic events already in the spool, moved into ClickHouse;
+ * - latency at a steady 5,000 events/s: from an event's creation to its row being queryable
+ *   (ingest's insert is synchronous: acknowledged rows are visible to reads).
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SpoolSink } from "@tollgate/bus";
+import {
+  EVENT_SCHEMA,
+  EventChain,
+  newEventId,
+  type TollgateEvent,
+  type UnsealedEvent,
+} from "@tollgate/events";
+import { IngestMetrics, ingestFromSpool, JsonlDeadLetters } from "@tollgate/ingest";
+import { openStore, type Store } from "@tollgate/store";
+import type { Figure } from "./policy.bench.js";
+
+const SESSION = {
+  id: "7f0c9a4e-0d1b-4c55-9a53-1f3e2b8c6d70",
+  agent: "claude-1",
+  grant: "ops",
+  transport: "http" as const,
+};
+
+/** A call.decided / call.completed pair, as the gateway writes them (about 900 bytes each as JSON). */
+function callEvents(chain: EventChain, n: number, time: number): TollgateEvent[] {
+  const callId = newEventId();
+  const base = {
+    schema: EVENT_SCHEMA,
+    gateway: { instance: "bench-gw", version: "0.1.0" },
+    session: SESSION,
+  };
+  const decided = chain.seal({
+    ...base,
+    id: newEventId(),
+    type: "call.decided",
+    time,
+    payload: {
+      call: {
+        id: callId,
+        requestId: n,
+        server: "k8s",
+        tool: n % 7 === 0 ? "k8s_pod_exec" : "k8s_get_resources",
+        arguments: { context: "prod-eu", namespace: "shop", kind: "pod", command: "ls -la /var/log" },
+        argumentsHash: `sha256:${"ab".repeat(32)}`,
+        redacted: [],
+      },
+      decision: {
+        outcome: "allow",
+        rule: "tools.k8s_pod_exec",
+        basis: "rule",
+        reason: '"k8s_pod_exec" is allowed by tools.k8s_pod_exec',
+        counters: [
+          {
+            counter: "exec",
+            scope: "grant",
+            subject: "ops",
+            limit: "tools.k8s_pod_exec.limits[0]",
+            windowMs: 60_000,
+            max: 10,
+            algorithm: "sliding",
+            used: 3,
+          },
+        ],
+        at: time,
+        policy: { name: "k8s-production", digest: `sha256:${"cd".repeat(32)}` },
+      },
+    },
+  } as UnsealedEvent);
+  const completed = chain.seal({
+    ...base,
+    id: newEventId(),
+    type: "call.completed",
+    time: time + 2,
+    payload: { callId, status: "ok", latencyMs: 2.1, resultBytes: 1834 },
+  } as UnsealedEvent);
+  return [decided, completed];
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("the pipeline did not catch up in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function sustained(store: Store, dir: string): Promise<Figure[]> {
+  const spool = join(dir, "sustained-spool");
+  const sink = await SpoolSink.open(spool, { name: "bench" });
+  const chain = new EventChain();
+  const events: TollgateEvent[] = [];
+  for (let n = 0; n < 50_000; n++) events.push(...callEvents(chain, n, Date.now()));
+  // Publish concurrently so the spool group-commits (as many gateways would).
+  for (let i = 0; i < events.length; i += 512)
+    await Promise.all(events.slice(i, i + 512).map((e) => sink.publish(e)));
+  const metrics = new IngestMetrics();
+  const started = performance.now();
+  const running = await ingestFromSpool(
+    { store, metrics, deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")), log: () => {} },
+    { spool, batchSize: 10_000, pollMs: 10 },
+  );
+  await waitFor(() => metrics.eventsStored >= events.length, 600_000);
+  const seconds = (performance.now() - started) / 1000;
+  await running.stop();
+  await sink.close();
+  return [
+    {
+      name: "ingest, spool → chDB, 100k events (batches of 10k)",
+      value: events.length / seconds,
+      unit: "/s",
+      note: "goal ≥ 50,000",
+    },
+  ];
+}
+
+async function steadyLatency(store: Store, dir: string): Promise<Figure[]> {
+  const spool = join(dir, "steady-spool");
+  const sink = await SpoolSink.open(spool, { name: "bench" });
+  const chain = new EventChain();
+  const metrics = new IngestMetrics();
+  const running = await ingestFromSpool(
+    { store, metrics, deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")), log: () => {} },
+    { spool, batchSize: 5_000, pollMs: 20 },
+  );
+  const rate = 5_000;
+  const seconds = 10;
+  let published = 0;
+  const started = Date.now();
+  while (Date.now() - started < seconds * 1000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * rate);
+    const batch: Promise<void>[] = [];
+    for (let n = published; n < due; n += 2) {
+      for (const event of callEvents(chain, n, Date.now())) batch.push(sink.publish(event));
+    }
+    published = Math.max(published, due);
+    await Promise.all(batch);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await waitFor(() => metrics.eventsStored >= published, 120_000);
+  await running.stop();
+  await sink.close();
+  return [
+    {
+      name: `creation → queryable at ${rate.toLocaleString("en-US")} events/s, p50`,
+      value: metrics.latency(0.5) ?? Number.NaN,
+      unit: "ms",
+    },
+    {
+      name: `creation → queryable at ${rate.toLocaleString("en-US")} events/s, p99`,
+      value: metrics.latency(0.99) ?? Number.NaN,
+      unit: "ms",
+      note: "goal < 2,000 ms",
+    },
+  ];
+}
+
+export async function runPipelineBench(): Promise<Figure[]> {
+  const dir = await mkdtemp(join(tmpdir(), "tollgate-bench-pipeline-"));
+  const store = await openStore({ path: join(dir, "clickhouse") });
+  try {
+    return [...(await sustained(store, dir)), ...(await steadyLatency(store, dir))];
+  } finally {
+    await store.close();
+  }
+}
