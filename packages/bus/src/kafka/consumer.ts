@@ -1,0 +1,281 @@
+/**
+ * Reading events from Kafka for a projection (ClickHouse, say), at least once: a batch's offsets
+ * are committed only after the caller's handler resolved, so a crash before that re-delivers the
+ * batch, and a handler that throws gets the same batch again after a backoff, never a later one.
+ * Poison messages go to the dead-letter topic and the batch goes on without them.
+ */
+import { parseEvent, type TollgateEvent } from "@tollgate/events";
+import {
+  type Admin,
+  type Batch,
+  type EachBatchPayload,
+  type Kafka,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
+import { type PoisonMessage, toDeadLetter, toPoison } from "./dead-letter.js";
+import { fetchLag, type PartitionLag } from "./lag.js";
+
+export interface EventBatch {
+  events: TollgateEvent[];
+  /** Messages in the batch that are not events; they are dead-lettered after the handler resolves. */
+  poison: PoisonMessage[];
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+}
+
+/** Must be idempotent per event id: after a crash or a failed commit, a batch comes again. */
+export type EventBatchHandler = (batch: EventBatch) => Promise<void>;
+
+export interface ConsumeEventsOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  deadLetterTopic: string;
+  handle: EventBatchHandler;
+  /** Where a group without committed offsets starts. Default: the oldest retained event. */
+  fromBeginning?: boolean;
+  /** Waits between attempts of a failing handler: doubling from initialMs up to maxMs. */
+  retryBackoff?: { initialMs?: number; maxMs?: number };
+  /** Told about each failed attempt (handler or dead-lettering); the batch is retried either way. */
+  onBatchError?: (error: unknown, batch: EventBatch, attempt: number) => void;
+  /** Told when the consumer stops for good on an error kafkajs does not restart from. */
+  onCrash?: (error: Error) => void;
+  /** How long the group waits for a silent member before giving its partitions away. Default: 30 s. */
+  sessionTimeoutMs?: number;
+  /** How long a rebalance waits for members to rejoin. Default: 60 s. */
+  rebalanceTimeoutMs?: number;
+  /** Default: 3 s. */
+  heartbeatIntervalMs?: number;
+  /** Caps a fetch, so a batch's handler sees at most about this much per partition. Default: 1 MiB. */
+  maxBytesPerPartition?: number;
+  /** How long the broker holds a fetch open waiting for new events. Default: 500 ms. */
+  maxWaitTimeMs?: number;
+  /** Default: 1. */
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface ConsumerCounters {
+  /** Batches handled and committed. */
+  batches: number;
+  /** Events handed to the handler in committed batches. */
+  events: number;
+  /** Poison messages dead-lettered in committed batches. */
+  poison: number;
+  /** Attempts at a batch that threw, in the handler or dead-lettering (each was retried). */
+  failedAttempts: number;
+  startedAt: number;
+  /** events / seconds since start: the average, for a dashboard; rates come from the counters. */
+  eventsPerSecond: number;
+}
+
+export interface EventConsumer {
+  counters(): ConsumerCounters;
+  /** Per partition of the topic, what the group has yet to commit. */
+  lag(): Promise<PartitionLag[]>;
+  /** Leaves the group after the batch in hand; what was not committed goes to the next member. */
+  stop(): Promise<void>;
+}
+
+export async function consumeEvents(options: ConsumeEventsOptions): Promise<EventConsumer> {
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+    heartbeatInterval: heartbeatIntervalMs,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+    allowAutoTopicCreation: false,
+  });
+  // Not idempotent: a retried batch may dead-letter a message twice, which is harmless, and a
+  // plain producer cannot mistake a new batch for a duplicate after a failed send.
+  const deadLetters = options.kafka.producer({
+    maxInFlightRequests: 1,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  const stats = { batches: 0, events: 0, poison: 0, failedAttempts: 0, startedAt: Date.now() };
+  let admin: Promise<Admin> | undefined;
+
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) options.onCrash?.(payload.error);
+  });
+
+  const eachBatch = batchProcessor(options, deadLetters, stats, heartbeatIntervalMs);
+  try {
+    await deadLetters.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch,
+    });
+  } catch (error) {
+    // A half-started consumer would keep its connections (and the process) alive.
+    await Promise.allSettled([consumer.disconnect(), deadLetters.disconnect()]);
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    counters: () => {
+      const seconds = (Date.now() - stats.startedAt) / 1000;
+      return { ...stats, eventsPerSecond: seconds > 0 ? stats.events / seconds : 0 };
+    },
+    lag: async () => {
+      admin ??= connectAdmin(options.kafka);
+      return fetchLag(await admin, options.groupId, options.topic);
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        await consumer.disconnect();
+        await deadLetters.disconnect();
+        if (admin !== undefined) await (await admin).disconnect();
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function connectAdmin(kafka: Kafka): Promise<Admin> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
+}
+
+type Stats = Omit<ConsumerCounters, "eventsPerSecond">;
+
+function batchProcessor(
+  options: ConsumeEventsOptions,
+  deadLetters: Producer,
+  stats: Stats,
+  heartbeatIntervalMs: number,
+) {
+  return async (payload: EachBatchPayload): Promise<void> => {
+    const { batch } = payload;
+    const eventBatch = readBatch(batch);
+    let handled = false;
+    let deadLettered = eventBatch.poison.length === 0;
+    // Each part runs until it succeeds once, so a retry does not dead-letter the same poison twice.
+    const attempt = async () => {
+      if (!handled) {
+        await withHeartbeats(() => options.handle(eventBatch), payload.heartbeat, heartbeatIntervalMs);
+        handled = true;
+      }
+      if (!deadLettered) {
+        await deadLetters.send({
+          topic: options.deadLetterTopic,
+          // The batch is committed next: its poison must be on every in-sync replica first.
+          acks: -1,
+          messages: eventBatch.poison.map(toDeadLetter),
+        });
+        deadLettered = true;
+      }
+    };
+    const done = await retryUntilDone(attempt, payload, options, eventBatch, () => {
+      stats.failedAttempts += 1;
+    });
+    // Stopping, or the partition moved to another member: it reads from the last commit.
+    if (!done) return;
+    await payload.commitOffsetsIfNecessary({
+      topics: [
+        { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(batch) }] },
+      ],
+    });
+    payload.resolveOffset(batch.lastOffset());
+    stats.batches += 1;
+    stats.events += eventBatch.events.length;
+    stats.poison += eventBatch.poison.length;
+  };
+}
+
+function readBatch(batch: Batch): EventBatch {
+  const events: TollgateEvent[] = [];
+  const poison: PoisonMessage[] = [];
+  for (const message of batch.messages) {
+    const parsed =
+      message.value === null
+        ? { ok: false as const, error: "no value (a tombstone)" }
+        : parseEvent(message.value);
+    if (parsed.ok) events.push(parsed.event);
+    else poison.push(toPoison(batch.topic, batch.partition, message, parsed.error));
+  }
+  return {
+    events,
+    poison,
+    topic: batch.topic,
+    partition: batch.partition,
+    firstOffset: batch.firstOffset() ?? batch.lastOffset(),
+    lastOffset: batch.lastOffset(),
+  };
+}
+
+/** Kafka's committed offset is the next one to read. */
+function nextOffset(batch: Batch): string {
+  return (BigInt(batch.lastOffset()) + 1n).toString();
+}
+
+async function retryUntilDone(
+  attempt: () => Promise<void>,
+  payload: EachBatchPayload,
+  options: ConsumeEventsOptions,
+  batch: EventBatch,
+  onFailure: () => void,
+): Promise<boolean> {
+  const initialMs = options.retryBackoff?.initialMs ?? 200;
+  const maxMs = options.retryBackoff?.maxMs ?? 10_000;
+  for (let failures = 0; ; failures += 1) {
+    if (!stillOurs(payload)) return false;
+    try {
+      await attempt();
+      return true;
+    } catch (error) {
+      onFailure();
+      options.onBatchError?.(error, batch, failures + 1);
+      await backoff(Math.min(maxMs, initialMs * 2 ** failures), payload);
+    }
+  }
+}
+
+function stillOurs(payload: EachBatchPayload): boolean {
+  return payload.isRunning() && !payload.isStale();
+}
+
+/**
+ * Waits while heartbeating, so a long outage downstream does not cost the group membership. A
+ * heartbeat that fails (a rebalance) throws out of eachBatch, and kafkajs rejoins the group.
+ */
+async function backoff(ms: number, payload: EachBatchPayload): Promise<void> {
+  const until = Date.now() + ms;
+  while (stillOurs(payload)) {
+    const left = until - Date.now();
+    if (left <= 0) return;
+    await sleep(Math.min(left, 250));
+    await payload.heartbeat();
+  }
+}
+
+/** kafkajs heartbeats only between batches; a slow handler would otherwise look like a dead member. */
+async function withHeartbeats<T>(
+  work: () => Promise<T>,
+  heartbeat: () => Promise<void>,
+  intervalMs: number,
+): Promise<T> {
+  // A failed heartbeat means a rebalance; the commit after the handler reports it.
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), intervalMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

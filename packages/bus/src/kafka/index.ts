@@ -1,0 +1,28 @@
+/** The Kafka side of the bus: topics, the event sink, and the consumer-group source. */
+export { createKafka, type KafkaClientOptions, quietLogCreator } from "./client.js";
+export {
+  type ConsumeEventsOptions,
+  type ConsumerCounters,
+  consumeEvents,
+  type EventBatch,
+  type EventBatchHandler,
+  type EventConsumer,
+} from "./consumer.js";
+export { ORIGIN_HEADERS, type PoisonMessage } from "./dead-letter.js";
+export type { DeliveryCounters } from "./delivery-queue.js";
+export { fetchLag, type PartitionLag } from "./lag.js";
+export { EVENT_HEADERS, eventKey, toKafkaMessage } from "./messages.js";
+export { KafkaDeliveryError, KafkaSink, type KafkaSinkOptions } from "./sink.js";
+export {
+  type BusTopicOptions,
+  type BusTopics,
+  type CleanupPolicy,
+  type ConfigDrift,
+  defineBusTopics,
+  ensureTopics,
+  type TopicCompression,
+  TopicMismatchError,
+  type TopicReport,
+  type TopicSpec,
+  topicConfigEntries,
+} from "./topics.js";
