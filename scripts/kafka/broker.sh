@@ -177,6 +177,10 @@ java_cmd() {
 
 format_storage() {
   local java="$1" data="$2" lib="$3"
+  # Already formatted (a restart on the same data): keep its cluster id, which a new format would contradict.
+  if [[ -f "$data/kraft/meta.properties" ]]; then
+    return 0
+  fi
   java_cmd "$java" "$data" "$lib" "-Xmx256m"
   if ! "${JAVA_CMD[@]}" kafka.tools.StorageTool format --standalone --ignore-formatted \
     --cluster-id "$(random_cluster_id)" --config "$data/server.properties" >"$data/format.log" 2>&1; then

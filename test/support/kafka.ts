@@ -16,6 +16,8 @@ export interface KafkaBrokerOptions {
   readyTimeoutMs?: number;
   /** How long a first download of the jars from Maven Central may take. Default: 10 min. */
   fetchTimeoutMs?: number;
+  /** Broker and controller ports: give the same ones (and dataDir) to restart a stopped broker. */
+  ports?: [number, number];
 }
 
 export interface KafkaBroker {
@@ -35,7 +37,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   await runBrokerScript(["fetch"], options.fetchTimeoutMs ?? 600_000, "fetching the Kafka jars");
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "tollgate-kafka-")));
   const logFile = join(dataDir, "broker.log");
-  const [port, controllerPort] = await freePorts(2);
+  const [port, controllerPort] = options.ports ?? (await freePorts(2));
   const brokers = [`127.0.0.1:${port}`];
   const stop = once(async () => {
     await runBrokerScript(["stop", dataDir], 30_000, "stopping the Kafka broker");

@@ -1,4 +1,5 @@
 /** The Kafka side of the bus: topics, the event sink, and the consumer-group source. */
+export type { Kafka } from "kafkajs";
 export { createKafka, type KafkaClientOptions, quietLogCreator } from "./client.js";
 export {
   type ConsumeEventsOptions,

@@ -1,0 +1,131 @@
+/**
+ * Fault 1: Kafka stopped in the middle of traffic and restarted. The gateway keeps serving (its events
+ * go to the spool while the broker is away and are shipped when it returns); ingest then reads Kafka
+ * into ClickHouse, and every event of every call is there exactly once. This test starts and stops a
+ * broker of its own (the real Apache Kafka from scripts/kafka), so it does not use the shared one.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { BufferedKafkaSink, createKafka, defineBusTopics, ensureTopics, KafkaSink } from "@tollgate/bus";
+import type { EventSink } from "@tollgate/events";
+import { Gateway, serveHttp, sha256Hex } from "@tollgate/gateway";
+import { IngestMetrics, ingestFromKafka, JsonlDeadLetters } from "@tollgate/ingest";
+import { compilePolicy } from "@tollgate/policy";
+import { openStore } from "@tollgate/store";
+import { upstreamCommand } from "@tollgate/upstreams";
+import { logLevel } from "kafkajs";
+import { expect, test } from "vitest";
+import { freePorts } from "../support/free-port.js";
+import { startKafkaBroker } from "../support/kafka.js";
+
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test("Kafka stopped mid-traffic and restarted: every call's events reach ClickHouse exactly once", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tollgate-kafka-outage-"));
+  const ports = (await freePorts(2)) as [number, number];
+  let broker = await startKafkaBroker({ dataDir: join(dir, "kafka"), ports });
+  // The refused connections during the outage are the point of this test: do not log each one.
+  const kafka = createKafka({
+    brokers: broker.brokers,
+    clientId: "outage-test",
+    connectionTimeoutMs: 1_000,
+    retries: 1,
+    logLevel: logLevel.NOTHING,
+  });
+  const topics = defineBusTopics({
+    events: "outage.events",
+    partitions: 3,
+    replicationFactor: 1,
+    minInsyncReplicas: 1,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, topics);
+  await admin.disconnect();
+
+  const logs: string[] = [];
+  const buffered = await BufferedKafkaSink.open({
+    kafka: new KafkaSink({ kafka, topic: topics.events.name, deliveryTimeoutMs: 3_000, lingerMs: 2 }),
+    spool: join(dir, "buffer"),
+    log: (m) => logs.push(m),
+    retryMs: 200,
+  });
+  const written = new Set<string>();
+  const tee: EventSink = {
+    async publish(event) {
+      await buffered.publish(event);
+      written.add(event.id);
+    },
+    close: () => buffered.close(),
+  };
+  const policy = compilePolicy({ version: "1", default: "deny", tools: { "k8s_get_*": {} } });
+  if (!policy.ok) throw new Error("policy");
+  const gateway = new Gateway({
+    policy: policy.policy,
+    upstreams: [{ id: "k8s", ...upstreamCommand("k8s") }],
+    sink: tee,
+    log: () => {},
+  });
+  const http = await serveHttp(gateway, {
+    agents: [{ tokenSha256: sha256Hex("t"), agent: "claude", grant: "ops" }],
+    admins: [],
+  });
+  const client = new Client({ name: "outage", version: "1" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(http.url), {
+      requestInit: { headers: { authorization: "Bearer t" } },
+    }),
+  );
+  const traffic = async (calls: number) => {
+    for (let i = 0; i < calls; i++) {
+      const result = await client.callTool({ name: "k8s_get_namespaces", arguments: { context: "prod-eu" } });
+      expect(result.isError).toBeFalsy(); // the agent never notices the outage
+    }
+  };
+
+  await traffic(40);
+  await broker.stop();
+  await traffic(40);
+  await until(() => buffered.isBuffering, "the gateway to buffer in the spool");
+  broker = await startKafkaBroker({ dataDir: join(dir, "kafka"), ports });
+  await traffic(40);
+  await gateway.core.recorder.flush();
+  await until(() => !buffered.isBuffering, "the buffered events to be shipped");
+  expect(buffered.shipped).toBeGreaterThan(0);
+  expect(logs.join("\n")).toContain("buffering events in the spool");
+  expect(logs.join("\n")).toContain("Kafka is back");
+  const total = written.size;
+  expect(total).toBe(1 + 120 * 2);
+
+  const store = await openStore({ path: join(dir, "clickhouse") });
+  const metrics = new IngestMetrics();
+  const ingest = await ingestFromKafka(
+    { store, metrics, deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")), log: () => {} },
+    { kafka, topic: topics.events.name, deadLetterTopic: topics.deadLetter.name, groupId: "outage-ingest" },
+  );
+  await until(async () => (await store.countEvents()) >= total, "ingest to store every event");
+  await ingest.stop();
+  expect(await store.countEvents()).toBe(total);
+  const stored = await store.eventIds();
+  expect(new Set(stored)).toEqual(written);
+  expect(stored).toHaveLength(total);
+
+  await store.close();
+  await client.close();
+  await http.close();
+  await gateway.close();
+  await broker.stop();
+});
