@@ -102,6 +102,11 @@ function addGatewayCommand(program: Command, output: Output, setExitCode: (code:
     .option("--control <host:port>", "with stdio: serve the approvals API here")
     .option("--events <file>", "where events go as JSON lines (when there is no spool)")
     .option("--spool <dir>", "write events to this spool (read into ClickHouse by `tollgate ingest`)")
+    .option(
+      "--kafka <brokers>",
+      "publish events to Kafka (host:port,…), buffered in --spool while it is away",
+    )
+    .option("--kafka-topic <name>", "the events topic", "tollgate.events")
     .option("--agent <id>", "stdio: the agent's id (or TOLLGATE_AGENT); HTTP: the id for --agent-token-env")
     .option(
       "--grant <id>",
@@ -155,7 +160,10 @@ function addIngestCommand(program: Command, output: Output, setExitCode: (code: 
   program
     .command("ingest")
     .description("move events from the spool into ClickHouse (exactly once in effect), until stopped")
-    .requiredOption("--spool <dir>", "the spool the gateways write to")
+    .option("--spool <dir>", "read the spool the gateways write to (the embedded default)")
+    .option("--kafka <brokers>", "read the events topic from Kafka (host:port,…) as a consumer group")
+    .option("--kafka-topic <name>", "the events topic", "tollgate.events")
+    .option("--group <id>", "the Kafka consumer group", "tollgate-ingest")
     .option(
       "--store <dir>",
       "embedded ClickHouse (chDB) directory; CLICKHOUSE_URL, when set, wins",

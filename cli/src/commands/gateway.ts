@@ -2,7 +2,7 @@
  * `tollgate gateway`: runs the interceptor. Over stdio (the default: put it in a client's
  * `mcpServers` entry in front of a stdio server) or over HTTP with `--listen`.
  */
-import { JsonlSink, SpoolSink } from "@tollgate/bus";
+import { BufferedKafkaSink, JsonlSink, KafkaSink, SpoolSink } from "@tollgate/bus";
 import type { EventSink } from "@tollgate/events";
 import {
   adminsOf,
@@ -21,6 +21,7 @@ import {
 import { formatProblems, loadPolicyFile, PolicyError } from "@tollgate/policy";
 import { ExitCode } from "../exit-codes.js";
 import type { Output } from "../output.js";
+import { connectKafka } from "./kafka.js";
 import { UsageError } from "./verify.js";
 
 export interface GatewayCommandOptions {
@@ -30,6 +31,8 @@ export interface GatewayCommandOptions {
   control?: string;
   events?: string;
   spool?: string;
+  kafka?: string;
+  kafkaTopic: string;
   agent?: string;
   grant?: string;
   serverId: string;
@@ -90,6 +93,20 @@ async function openEventSink(
   config: GatewayConfig,
 ): Promise<{ sink: EventSink; where: string }> {
   const spool = options.spool ?? config.events?.spool;
+  if (options.kafka !== undefined) {
+    const { kafka, topics } = await connectKafka({
+      brokers: options.kafka,
+      topic: options.kafkaTopic,
+      clientId: "tollgate-gateway",
+    });
+    const buffer = spool ?? ".tollgate/kafka-buffer";
+    const sink = await BufferedKafkaSink.open({
+      kafka: new KafkaSink({ kafka, topic: topics.events.name }),
+      spool: buffer,
+      log: (message) => process.stderr.write(`${message}\n`),
+    });
+    return { sink, where: `Kafka ${options.kafka} topic ${topics.events.name} (buffer: spool ${buffer})` };
+  }
   if (spool !== undefined) return { sink: await SpoolSink.open(spool), where: `spool ${spool}` };
   const file = options.events ?? config.events?.file ?? ".tollgate/events.jsonl";
   return { sink: new JsonlSink(file), where: file };
