@@ -7,19 +7,14 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { BufferedKafkaSink, createKafka, defineBusTopics, ensureTopics, KafkaSink } from "@tollgate/bus";
-import type { EventSink } from "@tollgate/events";
-import { Gateway, serveHttp, sha256Hex } from "@tollgate/gateway";
 import { IngestMetrics, ingestFromKafka, JsonlDeadLetters } from "@tollgate/ingest";
-import { compilePolicy } from "@tollgate/policy";
 import { openStore } from "@tollgate/store";
-import { upstreamCommand } from "@tollgate/upstreams";
 import { logLevel } from "kafkajs";
 import { expect, test } from "vitest";
 import { freePorts } from "../support/free-port.js";
 import { startKafkaBroker } from "../support/kafka.js";
+import { startRecordingGateway } from "../support/recording-gateway.js";
 
 async function until(
   condition: () => boolean | Promise<boolean>,
@@ -63,32 +58,11 @@ test("Kafka stopped mid-traffic and restarted: every call's events reach ClickHo
     log: (m) => logs.push(m),
     retryMs: 200,
   });
-  const written = new Set<string>();
-  const tee: EventSink = {
-    async publish(event) {
-      await buffered.publish(event);
-      written.add(event.id);
-    },
-    close: () => buffered.close(),
-  };
-  const policy = compilePolicy({ version: "1", default: "deny", tools: { "k8s_get_*": {} } });
-  if (!policy.ok) throw new Error("policy");
-  const gateway = new Gateway({
-    policy: policy.policy,
-    upstreams: [{ id: "k8s", ...upstreamCommand("k8s") }],
-    sink: tee,
-    log: () => {},
+  const { gateway, client, written, close } = await startRecordingGateway(buffered, {
+    version: "1",
+    default: "deny",
+    tools: { "k8s_get_*": {} },
   });
-  const http = await serveHttp(gateway, {
-    agents: [{ tokenSha256: sha256Hex("t"), agent: "claude", grant: "ops" }],
-    admins: [],
-  });
-  const client = new Client({ name: "outage", version: "1" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(http.url), {
-      requestInit: { headers: { authorization: "Bearer t" } },
-    }),
-  );
   const traffic = async (calls: number) => {
     for (let i = 0; i < calls; i++) {
       const result = await client.callTool({ name: "k8s_get_namespaces", arguments: { context: "prod-eu" } });
@@ -124,8 +98,6 @@ test("Kafka stopped mid-traffic and restarted: every call's events reach ClickHo
   expect(stored).toHaveLength(total);
 
   await store.close();
-  await client.close();
-  await http.close();
-  await gateway.close();
+  await close();
   await broker.stop();
 });

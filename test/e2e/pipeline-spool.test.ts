@@ -11,17 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@clickhouse/client";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SpoolSink, SpoolWriter } from "@tollgate/bus";
 import { main } from "@tollgate/cli";
-import type { EventSink } from "@tollgate/events";
-import { Gateway, serveHttp, sha256Hex } from "@tollgate/gateway";
-import { compilePolicy } from "@tollgate/policy";
 import { openStore } from "@tollgate/store";
-import { upstreamCommand } from "@tollgate/upstreams";
 import { createChdbConnection } from "chdb/connection";
 import { expect, test } from "vitest";
+import { startRecordingGateway } from "../support/recording-gateway.js";
 
 // chdb and @clickhouse/client ship different copies of the connection types (see packages/store/src/engine.ts).
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
@@ -74,36 +69,11 @@ test("gateway → spool → ingest (killed and restarted) → ClickHouse: every 
   const deadLetters = join(dir, "dead-letters.jsonl");
 
   const spoolSink = await SpoolSink.open(spool, { name: "gateway" });
-  const written = new Set<string>();
-  const tee: EventSink = {
-    async publish(event) {
-      await spoolSink.publish(event);
-      written.add(event.id);
-    },
-    close: () => spoolSink.close(),
-  };
-  const policy = compilePolicy({
+  const { gateway, client, written, close } = await startRecordingGateway(spoolSink, {
     version: "1",
     default: "deny",
     tools: { "k8s_get_*": {}, k8s_delete_ns: { action: "deny" } },
   });
-  if (!policy.ok) throw new Error("policy");
-  const gateway = new Gateway({
-    policy: policy.policy,
-    upstreams: [{ id: "k8s", ...upstreamCommand("k8s") }],
-    sink: tee,
-    log: () => {},
-  });
-  const http = await serveHttp(gateway, {
-    agents: [{ tokenSha256: sha256Hex("t"), agent: "claude", grant: "ops" }],
-    admins: [],
-  });
-  const client = new Client({ name: "pipeline", version: "1" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(http.url), {
-      requestInit: { headers: { authorization: "Bearer t" } },
-    }),
-  );
   for (let i = 0; i < 150; i++) {
     const tool = i % 10 === 9 ? "k8s_delete_ns" : "k8s_get_namespaces";
     await client.callTool({ name: tool, arguments: { context: "prod-eu", name: "shop" } });
@@ -196,7 +166,5 @@ test("gateway → spool → ingest (killed and restarted) → ClickHouse: every 
   expect(fromPoison[2]).toHaveProperty("payloadBase64");
 
   await poisonWriter.close();
-  await client.close();
-  await http.close();
-  await gateway.close();
+  await close();
 });
