@@ -8,6 +8,7 @@ import { auditVerify } from "./commands/audit.js";
 import { gatewayCommand } from "./commands/gateway.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { validatePolicies } from "./commands/policy-validate.js";
+import { upCommand } from "./commands/up.js";
 import { UsageError, verifyCommand } from "./commands/verify.js";
 import { ExitCode } from "./exit-codes.js";
 import { type Output, processOutput } from "./output.js";
@@ -77,6 +78,7 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
   addApprovalsCommand(program, output, setExitCode);
   addIngestCommand(program, output, setExitCode);
   addAuditCommand(program, output, setExitCode);
+  addUpCommand(program, output, setExitCode);
   return program;
 }
 
@@ -193,6 +195,28 @@ function addAuditCommand(program: Command, output: Output, setExitCode: (code: n
     .addHelpText("after", "\nExit codes: 0 every chain intact, 1 an event is missing or edited.")
     .exitOverride()
     .action(async (options) => setExitCode(await auditVerify(options, output)));
+}
+
+function addUpCommand(program: Command, output: Output, setExitCode: (code: number) => void): void {
+  program
+    .command("up")
+    .description(
+      "run everything on this machine: the gateway over HTTP, the spool, ingest, the embedded ClickHouse",
+    )
+    .argument("[command...]", "a stdio upstream server to start: put it after `--`")
+    .option("--config <file>", "gateway configuration (upstreams, agents, admins, redaction)")
+    .option("--policy <file>", "policy file (watched)")
+    .option("--listen <host:port>", "where agents connect (Streamable HTTP at /mcp)", undefined)
+    .option("--data <dir>", "where the spool, the embedded ClickHouse and the dead letters live", ".tollgate")
+    .option("--agent-token-env <var>", "accept the bearer token in this environment variable")
+    .option("--agent <id>", "the agent id for --agent-token-env", "agent")
+    .option("--grant <id>", "the grant for --agent-token-env", "default")
+    .option("--admin-token-env <var>", "accept this environment variable's token for approvals")
+    .option("--server-id <id>", "id of the upstream given after `--`", "upstream")
+    .exitOverride()
+    .action(async (command: string[], options) =>
+      setExitCode(await upCommand(command, { ...options, kafkaTopic: "tollgate.events" }, output)),
+    );
 }
 
 function integer(value: string): number {

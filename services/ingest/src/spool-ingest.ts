@@ -17,7 +17,8 @@ export interface SpoolIngestOptions {
 export interface RunningIngest {
   /** Resolves when the loop has stopped (after `stop()`, or on a fatal error, which it rethrows). */
   done: Promise<void>;
-  stop(): Promise<void>;
+  /** Stops; with `drain`, first stores everything already in the spool (its writers have stopped). */
+  stop(options?: { drain?: boolean }): Promise<void>;
 }
 
 export async function ingestFromSpool(
@@ -26,12 +27,14 @@ export async function ingestFromSpool(
 ): Promise<RunningIngest> {
   const reader = await SpoolReader.open(options.spool);
   let stopping = false;
+  let draining = false;
   const batchContext: BatchContext = { ...context, stopping: () => stopping };
   const loop = async () => {
     try {
-      while (!stopping) {
+      while (!stopping || draining) {
         const batch = await reader.read(options.batchSize ?? 5_000);
         if (isEmpty(batch)) {
+          if (draining) break;
           await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
           continue;
         }
@@ -47,7 +50,9 @@ export async function ingestFromSpool(
   const done = loop();
   return {
     done,
-    async stop() {
+    async stop(stopOptions) {
+      // Draining still counts as stopping: if ClickHouse fails meanwhile, the rest stays in the spool.
+      draining = stopOptions?.drain === true;
       stopping = true;
       await done;
     },
