@@ -27,7 +27,7 @@ const SESSION = {
 };
 
 /** A call.decided / call.completed pair, as the gateway writes them (about 900 bytes each as JSON). */
-function callEvents(chain: EventChain, n: number, time: number): TollgateEvent[] {
+export function callEventsForBench(chain: EventChain, n: number, time: number): TollgateEvent[] {
   const callId = newEventId();
   const base = {
     schema: EVENT_SCHEMA,
@@ -94,7 +94,7 @@ async function sustained(store: Store, dir: string): Promise<Figure[]> {
   const sink = await SpoolSink.open(spool, { name: "bench" });
   const chain = new EventChain();
   const events: TollgateEvent[] = [];
-  for (let n = 0; n < 50_000; n++) events.push(...callEvents(chain, n, Date.now()));
+  for (let n = 0; n < 50_000; n++) events.push(...callEventsForBench(chain, n, Date.now()));
   // Publish concurrently so the spool group-commits (as many gateways would).
   for (let i = 0; i < events.length; i += 512)
     await Promise.all(events.slice(i, i + 512).map((e) => sink.publish(e)));
@@ -135,7 +135,7 @@ async function steadyLatency(store: Store, dir: string): Promise<Figure[]> {
     const due = Math.floor(((Date.now() - started) / 1000) * rate);
     const batch: Promise<void>[] = [];
     for (let n = published; n < due; n += 2) {
-      for (const event of callEvents(chain, n, Date.now())) batch.push(sink.publish(event));
+      for (const event of callEventsForBench(chain, n, Date.now())) batch.push(sink.publish(event));
     }
     published = Math.max(published, due);
     await Promise.all(batch);

@@ -73,7 +73,17 @@ ORDER BY (agent, toDate(time), tool, session_id, time, event_id)
 TTL toDateTime(time) + INTERVAL ${DEFAULT_RETENTION_DAYS} DAY
 SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1`;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "events", statements: [CREATE_EVENTS] }];
+/**
+ * ZSTD(1) instead of ZSTD(3) for the event JSON: measured on chDB 26.7 with realistic events, it
+ * inserts faster (about 60k vs 41–51k events/s) and was no larger (3.6 vs 4.1 MB per 40k events).
+ * Applies to parts written from now on; merges recompress older ones.
+ */
+const EVENT_JSON_ZSTD1 = "ALTER TABLE events MODIFY COLUMN event_json String CODEC(ZSTD(1))";
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "events", statements: [CREATE_EVENTS] },
+  { version: 2, name: "event_json_zstd1", statements: [EVENT_JSON_ZSTD1] },
+];
 
 export const CREATE_SCHEMA_MIGRATIONS = `
 CREATE TABLE IF NOT EXISTS schema_migrations

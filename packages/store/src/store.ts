@@ -89,11 +89,18 @@ class ClickHouseStore implements Store {
   async insertEvents(events: readonly EventInput[], options: InsertOptions = {}): Promise<void> {
     if (events.length === 0) return;
     const values = events.map(eventRow);
+    const settings = insertSettings(options.deduplicationToken);
+    const rawInsert = this.engine.rawInsert;
+    if (rawInsert !== undefined) {
+      this.client(); // throws StoreUnavailableError when closed, like every other call
+      await rawInsert("events", values.map((row) => JSON.stringify(row)).join("\n"), settings);
+      return;
+    }
     await this.client().insert({
       table: "events",
       values,
       format: "JSONEachRow",
-      clickhouse_settings: insertSettings(options.deduplicationToken),
+      clickhouse_settings: settings,
     });
   }
 

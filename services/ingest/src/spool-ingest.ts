@@ -31,16 +31,23 @@ export async function ingestFromSpool(
   const batchContext: BatchContext = { ...context, stopping: () => stopping };
   const loop = async () => {
     try {
+      const read = () => reader.read(options.batchSize ?? 5_000);
+      let next = read();
       while (!stopping || draining) {
-        const batch = await reader.read(options.batchSize ?? 5_000);
+        const batch = await next;
         if (isEmpty(batch)) {
           if (draining) break;
           await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+          next = read();
           continue;
         }
+        // Read and parse the next batch while ClickHouse stores this one. It is committed only after
+        // it is stored in turn, so a stop or a crash in between re-delivers it: still at-least-once.
+        next = read();
         await storeBatch(batchContext, toBatch(batch));
         await reader.commit(batch.position);
       }
+      await next.catch(() => undefined);
     } catch (error) {
       if (!(error instanceof IngestStopped)) throw error;
     } finally {
