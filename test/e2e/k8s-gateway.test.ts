@@ -3,9 +3,8 @@
  * tools of the Multi Cluster Kubernetes MCP Server), over stdio and over HTTP, driven by the SDK's
  * client, with approvals given through the real `tollgate approvals` command. Every call leaves events.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +17,8 @@ import { main, type Output } from "@tollgate/cli";
 import { verifyChains } from "@tollgate/events";
 import { upstreamCommand } from "@tollgate/upstreams";
 import { afterEach, describe, expect, test } from "vitest";
+import { freePort } from "../support/free-port.js";
+import { exited, healthy } from "../support/waiting.js";
 
 const bin = fileURLToPath(new URL("../../cli/bin/tollgate.mjs", import.meta.url));
 const policy = fileURLToPath(new URL("../../examples/policies/k8s.json", import.meta.url));
@@ -31,35 +32,6 @@ interface Harness {
   controlUrl: string;
   eventsFile: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the gateway did not listen on ${port}`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 async function start(kind: "stdio" | "http"): Promise<Harness> {
@@ -91,7 +63,7 @@ async function start(kind: "stdio" | "http"): Promise<Harness> {
       stderr: "inherit",
     });
     await client.connect(transport);
-    await waitForPort(port);
+    await healthy(port);
     return { client, controlUrl: `http://127.0.0.1:${port}`, eventsFile, stop: () => client.close() };
   }
   const child = spawn(
@@ -110,7 +82,7 @@ async function start(kind: "stdio" | "http"): Promise<Harness> {
       stdio: ["ignore", "inherit", "inherit"],
     },
   );
-  await waitForPort(port);
+  await healthy(port);
   const transport: Transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
     requestInit: { headers: { authorization: `Bearer ${AGENT_TOKEN}` } },
   });

@@ -15,18 +15,7 @@ import { expect, test } from "vitest";
 import { freePorts } from "../support/free-port.js";
 import { startKafkaBroker } from "../support/kafka.js";
 import { startRecordingGateway } from "../support/recording-gateway.js";
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 90_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { until } from "../support/waiting.js";
 
 test("Kafka stopped mid-traffic and restarted: every call's events reach ClickHouse exactly once", async () => {
   const dir = await mkdtemp(join(tmpdir(), "tollgate-kafka-outage-"));
@@ -73,11 +62,11 @@ test("Kafka stopped mid-traffic and restarted: every call's events reach ClickHo
   await traffic(40);
   await broker.stop();
   await traffic(40);
-  await until(() => buffered.isBuffering, "the gateway to buffer in the spool");
+  await until(() => buffered.isBuffering, "the gateway to buffer in the spool", 90_000);
   broker = await startKafkaBroker({ dataDir: join(dir, "kafka"), ports });
   await traffic(40);
   await gateway.core.recorder.flush();
-  await until(() => !buffered.isBuffering, "the buffered events to be shipped");
+  await until(() => !buffered.isBuffering, "the buffered events to be shipped", 90_000);
   expect(buffered.shipped).toBeGreaterThan(0);
   expect(logs.join("\n")).toContain("buffering events in the spool");
   expect(logs.join("\n")).toContain("Kafka is back");
@@ -90,7 +79,7 @@ test("Kafka stopped mid-traffic and restarted: every call's events reach ClickHo
     { store, metrics, deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")), log: () => {} },
     { kafka, topic: topics.events.name, deadLetterTopic: topics.deadLetter.name, groupId: "outage-ingest" },
   );
-  await until(async () => (await store.countEvents()) >= total, "ingest to store every event");
+  await until(async () => (await store.countEvents()) >= total, "ingest to store every event", 90_000);
   await ingest.stop();
   expect(await store.countEvents()).toBe(total);
   const stored = await store.eventIds();

@@ -17,6 +17,7 @@ import { openStore } from "@tollgate/store";
 import { createChdbConnection } from "chdb/connection";
 import { expect, test } from "vitest";
 import { startRecordingGateway } from "../support/recording-gateway.js";
+import { exited, until } from "../support/waiting.js";
 
 // chdb and @clickhouse/client ship different copies of the connection types (see packages/store/src/engine.ts).
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>["connection"]>;
@@ -38,15 +39,6 @@ async function checkpoint(spool: string): Promise<Record<string, { seq: number }
   }
 }
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 function startIngest(spool: string, store: string, deadLetters: string): ChildProcess {
   return spawn(
     process.execPath,
@@ -56,11 +48,6 @@ function startIngest(spool: string, store: string, deadLetters: string): ChildPr
     },
   );
 }
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
 test("gateway → spool → ingest (killed and restarted) → ClickHouse: every event exactly once, poison dead-lettered", async () => {
   const dir = await mkdtemp(join(tmpdir(), "tollgate-pipeline-"));

@@ -14,6 +14,7 @@ import { main } from "@tollgate/cli";
 import { upstreamCommand } from "@tollgate/upstreams";
 import { expect, test } from "vitest";
 import { freePort } from "../support/free-port.js";
+import { exited, healthy } from "../support/waiting.js";
 
 const bin = fileURLToPath(new URL("../../cli/bin/tollgate.mjs", import.meta.url));
 const policy = fileURLToPath(new URL("../../examples/policies/k8s.json", import.meta.url));
@@ -47,18 +48,7 @@ test("tollgate up: every call's events end in the embedded ClickHouse, chain int
     ],
     { env: { ...process.env, UP_TOKEN: "up-token" }, stdio: ["ignore", "ignore", "inherit"] },
   );
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  for (
-    let i = 0;
-    i < 300 &&
-    !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      () => true,
-      () => false,
-    ));
-    i++
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await healthy(port);
   const client = new Client({ name: "up", version: "1" });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
@@ -74,7 +64,7 @@ test("tollgate up: every call's events end in the embedded ClickHouse, chain int
   expect(denied.isError).toBe(true);
   await client.close();
   child.kill("SIGINT"); // up drains the spool into ClickHouse before it exits
-  expect(await exited).toBe(0);
+  expect(await exited(child)).toBe(0);
 
   const out: string[] = [];
   const code = await main(["audit", "verify", "--store", join(data, "clickhouse"), "--json"], {
