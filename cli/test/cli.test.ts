@@ -127,6 +127,31 @@ describe("tollgate verify", () => {
   });
 });
 
+describe("tollgate gateway, refusing to start", () => {
+  test.each([
+    [["--listen", "nonsense", "--agent-token-env", "HOME"], '--listen "nonsense" is not HOST:PORT'],
+    [
+      ["--listen", "127.0.0.1:0", "--agent-token-env", "TOLLGATE_NO_SUCH_VARIABLE"],
+      "environment variable TOLLGATE_NO_SUCH_VARIABLE is not set",
+    ],
+  ])("%j: exits 3 with the reason, and nothing keeps running", async (flags, reason) => {
+    const events = await writeTemp("events.jsonl", "");
+    const args = [
+      "gateway",
+      "--policy",
+      join(examples, "k8s.json"),
+      "--events",
+      events,
+      ...flags,
+      "--",
+      "true",
+    ];
+    const result = await run(args);
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.err).toContain(reason);
+  });
+});
+
 test("the installed bin runs with --help on every subcommand", async () => {
   const bin = join(repo, "node_modules", ".bin", "tollgate");
   const exec = promisify(execFile);

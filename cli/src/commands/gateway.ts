@@ -10,7 +10,6 @@ import {
   ConfigError,
   Gateway,
   type GatewayConfig,
-  parseListen,
   readGatewayConfig,
   serveHttp,
   serveStdio,
@@ -22,6 +21,8 @@ import { formatProblems, loadPolicyFile, PolicyError } from "@tollgate/policy";
 import { ExitCode } from "../exit-codes.js";
 import type { Output } from "../output.js";
 import { connectKafka } from "./kafka.js";
+import { parseListenAddress } from "./listen.js";
+import { untilSignalled } from "./signals.js";
 import { UsageError } from "./verify.js";
 
 export interface GatewayCommandOptions {
@@ -83,8 +84,14 @@ export async function gatewayCommand(
   process.on("SIGHUP", () => void gateway.reloadPolicy());
   const summary = `policy ${policy.name} (${policy.digest.slice(0, 19)}…), events → ${events.where}`;
   const listen = options.listen ?? config.listen;
-  if (listen !== undefined) return runHttp(gateway, config, options, listen, summary, output);
-  return runStdio(gateway, config, options, summary, output);
+  try {
+    if (listen !== undefined) return await runHttp(gateway, config, options, listen, summary, output);
+    return await runStdio(gateway, config, options, summary, output);
+  } catch (error) {
+    // A bad address or a missing token variable: the watcher and sink must not keep the process alive.
+    await gateway.close();
+    throw error;
+  }
 }
 
 /** The spool when one is named (the embedded default's bus, read by `tollgate ingest`), else a JSON-lines file. */
@@ -168,7 +175,7 @@ async function runHttp(
       "no agent can authenticate: list `agents` in the config or pass --agent-token-env VAR",
     );
   }
-  const http = await serveHttp(gateway, { ...parseListen(listen), agents, admins });
+  const http = await serveHttp(gateway, { ...parseListenAddress(listen), agents, admins });
   output.err(`tollgate gateway: MCP over HTTP at ${http.url} (${agents.length} agents), ${summary}`);
   await untilSignalled();
   await http.close();
@@ -212,12 +219,5 @@ function serveControl(
     throw new UsageError(
       "--control needs an admin: list `admins` in the config or pass --admin-token-env VAR",
     );
-  return serveHttp(gateway, { ...parseListen(listen), agents: [], admins });
-}
-
-function untilSignalled(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
+  return serveHttp(gateway, { ...parseListenAddress(listen), agents: [], admins });
 }

@@ -12,6 +12,7 @@ import { ExitCode } from "../exit-codes.js";
 import type { Output } from "../output.js";
 import { connectKafka } from "./kafka.js";
 import { parseListenAddress } from "./listen.js";
+import { untilSignalled } from "./signals.js";
 import { UsageError } from "./verify.js";
 
 export interface IngestCommandOptions {
@@ -86,11 +87,4 @@ async function serveMetrics(metrics: IngestMetrics, listen: string, refreshLag: 
   const { host, port } = parseListenAddress(listen);
   const address = await app.listen({ host, port });
   return { url: `${address}/metrics`, close: () => app.close() };
-}
-
-function untilSignalled(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
 }
