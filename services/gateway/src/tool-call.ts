@@ -4,7 +4,7 @@
  * A refusal is a tool result with `isError: true`, a sentence naming the rule and the reason, and the
  * details under tollgate's `_meta` prefix, so agents and people both see why.
  */
-import type { DecisionRecord, SessionInfo } from "@tollgate/events";
+import type { CallInfo, DecisionRecord, SessionInfo } from "@tollgate/events";
 import { hashValue, newEventId } from "@tollgate/events";
 import type { Call, Decision } from "@tollgate/policy";
 import type { ToolRoute } from "./catalog.js";
@@ -32,6 +32,8 @@ interface CallRecord {
   call: Call;
   route: ToolRoute;
   request: JSONRPCRequest;
+  /** The call as events record it (arguments redacted, raw ones hashed): built once per call. */
+  recorded: CallInfo;
 }
 
 export async function handleToolCall(
@@ -47,15 +49,26 @@ export async function handleToolCall(
     args,
     identity: identityOf(context.session),
   };
-  const record: CallRecord = { callId: newEventId(), call, route, request };
+  const callId = newEventId();
   if (!core.recorder.acceptsCalls) {
     core.log(`tollgate: refusing ${route.tool}: the event buffer is full and the gateway fails closed`);
-    return refusalResponse(request, record.callId, {
+    return refusalResponse(request, callId, {
       outcome: "deny",
       rule: "events.on_full",
       reason: "the audit trail is unavailable (event buffer full) and this gateway fails closed",
     });
   }
+  const redacted = core.redact(args ?? {});
+  const recorded: CallInfo = {
+    id: callId,
+    requestId: request.id,
+    server: route.link.spec.id,
+    tool: route.tool,
+    arguments: redacted.value,
+    argumentsHash: hashValue(args ?? {}),
+    redacted: redacted.paths,
+  };
+  const record: CallRecord = { callId, call, route, request, recorded };
   const decision = decideAndRecord(context, record);
   if (decision.outcome === "approval_required") return awaitApproval(context, record, decision);
   return decision.outcome === "allow" ? forwardCall(context, record) : refuse(context, record, decision);
@@ -64,21 +77,12 @@ export async function handleToolCall(
 function decideAndRecord(context: ToolCallContext, record: CallRecord): Decision {
   const { core, session } = context;
   const decision = core.enforcer.decide(record.call);
-  const redacted = core.redact(record.call.args ?? {});
   const policy = core.enforcer.policy;
   core.recorder.record({
     type: "call.decided",
     session,
     payload: {
-      call: {
-        id: record.callId,
-        requestId: record.request.id,
-        server: record.call.server ?? "",
-        tool: record.call.tool,
-        arguments: redacted.value,
-        argumentsHash: hashValue(record.call.args ?? {}),
-        redacted: redacted.paths,
-      },
+      call: record.recorded,
       decision: decisionRecord(decision, { name: policy.name, digest: policy.digest }),
     },
   });
@@ -182,7 +186,7 @@ async function awaitApproval(
       callId: record.callId,
       server: record.call.server ?? "",
       tool: record.call.tool,
-      arguments: core.redact(record.call.args ?? {}).value,
+      arguments: record.recorded.arguments,
       identity: record.call.identity,
       rule: decision.rule,
       reason: decision.reason,
