@@ -55,9 +55,6 @@ export function decide(policy: Decidable, state: DecisionState, call: Call, now:
     mode === "shadow"
       ? made(now, "allow", "mode", "shadow_mode", SHADOW_MODE_REASON, NO_COUNTERS)
       : decideIn(live, state.live, call, now);
-  if (decision.outcome === "approval_required") {
-    decision.approvalTimeoutMs = live.plan(call.server, call.tool).approve?.approvalTimeoutMs;
-  }
   if (shadow !== undefined) decision.shadow = verdictOf(decideIn(shadow, state.shadow, call, now));
   return decision;
 }
@@ -138,7 +135,9 @@ function checkLimitsAndApproval(plan: ToolPlan, table: CounterTable, call: Call,
   if (plan.approve !== undefined && call.approval !== "granted") {
     const rule = plan.approve;
     const reason = rule.reason ?? `"${call.tool}" needs a person's approval (${rule.id})`;
-    return made(now, "approval_required", rule.id, "approval", reason, counters);
+    const held = made(now, "approval_required", rule.id, "approval", reason, counters);
+    held.approvalTimeoutMs = rule.approvalTimeoutMs;
+    return held;
   }
   const primary = plan.matched[0];
   const basis = primary === undefined ? "default" : "rule";
