@@ -78,7 +78,7 @@ export class Gateway {
   async openSession(transport: Transport, context: SessionContext): Promise<GatewaySession> {
     const session = new GatewaySession(this.core, transport, context);
     this.sessions.set(session.id, session);
-    session.onclose = () => this.sessions.delete(session.id);
+    void session.whenClosed.then(() => this.sessions.delete(session.id));
     await session.start();
     return session;
   }

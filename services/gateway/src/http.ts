@@ -127,11 +127,7 @@ async function openHttpSession(
     grant: agent.grant,
     transport: "http",
   });
-  const previous = opened.onclose;
-  opened.onclose = () => {
-    sessions.delete(id);
-    previous?.();
-  };
+  void opened.whenClosed.then(() => sessions.delete(id));
   return session;
 }
 

@@ -43,7 +43,11 @@ export class GatewaySession {
   private readonly relayedToAgent = new Map<number, { link: UpstreamLink; upstreamId: RequestId }>();
   private nextAgentId = 1;
   private closed = false;
-  onclose: (() => void) | undefined;
+  private markClosed: () => void = () => {};
+  /** Settles once the session has closed (the agent left, or the gateway closed it). */
+  readonly whenClosed = new Promise<void>((resolve) => {
+    this.markClosed = resolve;
+  });
 
   constructor(
     private readonly core: GatewayCore,
@@ -78,7 +82,7 @@ export class GatewaySession {
     this.closed = true;
     await Promise.all(this.links.map((link) => link.close()));
     await this.downstream.close().catch(() => undefined);
-    this.onclose?.();
+    this.markClosed();
   }
 
   /** The tools an agent may see changed (a policy reload): MCP's list_changed makes it list again. */

@@ -12,12 +12,6 @@ export interface StdioIdentity {
 export async function serveStdio(gateway: Gateway, identity: StdioIdentity): Promise<void> {
   const transport = new StdioServerTransport();
   const session = await gateway.openSession(transport, { id: randomUUID(), ...identity, transport: "stdio" });
-  await new Promise<void>((resolve) => {
-    const previous = session.onclose;
-    session.onclose = () => {
-      previous?.();
-      resolve();
-    };
-    process.stdin.once("end", () => void session.close());
-  });
+  process.stdin.once("end", () => void session.close());
+  await session.whenClosed;
 }
