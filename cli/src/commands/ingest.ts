@@ -69,13 +69,21 @@ export async function ingestCommand(options: IngestCommandOptions, output: Outpu
     );
   }, 30_000);
   report.unref();
-  await Promise.race([running.done, untilSignalled()]);
+  let exitCode: number = ExitCode.ok;
+  try {
+    await Promise.race([running.done, untilSignalled()]);
+  } catch (error) {
+    output.err(
+      `tollgate ingest: the source failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    exitCode = ExitCode.failed;
+  }
   await running.stop();
   clearInterval(report);
   await server?.close();
   await store.close();
   output.err(`tollgate ingest: stopped after ${metrics.eventsStored} events`);
-  return ExitCode.ok;
+  return exitCode;
 }
 
 async function serveMetrics(metrics: IngestMetrics, listen: string, refreshLag: () => Promise<void>) {

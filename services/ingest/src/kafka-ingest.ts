@@ -20,6 +20,14 @@ export async function ingestFromKafka(
 ): Promise<RunningIngest & { lag(): Promise<number> }> {
   let stopping = false;
   const batchContext: BatchContext = { ...context, stopping: () => stopping };
+  let finished: () => void = () => {};
+  let crashed: (error: Error) => void = () => {};
+  // Settles on stop, and fails when the consumer crashes for good (kafkajs will not restart it), so
+  // `tollgate ingest` exits with the reason instead of running on without a consumer.
+  const done = new Promise<void>((resolve, reject) => {
+    finished = resolve;
+    crashed = reject;
+  });
   const consumer = await consumeEvents({
     kafka: options.kafka,
     groupId: options.groupId,
@@ -27,10 +35,7 @@ export async function ingestFromKafka(
     deadLetterTopic: options.deadLetterTopic,
     handle: (batch) => storeBatch(batchContext, toBatch(batch)),
     onBatchError: (error) => context.log(`tollgate ingest: batch not stored, will retry: ${String(error)}`),
-  });
-  let finished: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    finished = resolve;
+    onCrash: (error) => crashed(error),
   });
   return {
     done,
