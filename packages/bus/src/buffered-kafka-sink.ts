@@ -95,6 +95,7 @@ export class BufferedKafkaSink implements EventSink {
 
   /** Sends spooled events to Kafka in order, committing each batch once Kafka acknowledged it. */
   private async ship(): Promise<void> {
+    const shippedBefore = this.shipped;
     while (!this.closed) {
       const writesBefore = this.spoolWrites;
       const batch = await this.reader.read(500);
@@ -102,7 +103,8 @@ export class BufferedKafkaSink implements EventSink {
         // Drained, and no write landed while we looked: back to Kafka directly. Nothing can slip in
         // between this check and the switch: both happen in one turn of the event loop.
         if (this.spoolWrites === writesBefore && this.spoolWritesInFlight === 0) {
-          if (this.shipped > 0) this.log(`tollgate: Kafka is back; ${this.shipped} buffered events shipped`);
+          const shipped = this.shipped - shippedBefore;
+          if (shipped > 0) this.log(`tollgate: Kafka is back; ${shipped} buffered events shipped`);
           this.buffering = false;
           return;
         }
