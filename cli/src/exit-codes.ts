@@ -8,3 +8,6 @@ export const ExitCode = {
   /** The command line itself is wrong. */
   usage: 3,
 } as const;
+
+/** A mistake on the command line or in what it names (a missing variable, a bad address): exit 3. */
+export class UsageError extends Error {}

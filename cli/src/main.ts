@@ -9,8 +9,8 @@ import { gatewayCommand } from "./commands/gateway.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { validatePolicies } from "./commands/policy-validate.js";
 import { upCommand } from "./commands/up.js";
-import { UsageError, verifyCommand } from "./commands/verify.js";
-import { ExitCode } from "./exit-codes.js";
+import { verifyCommand } from "./commands/verify.js";
+import { ExitCode, UsageError } from "./exit-codes.js";
 import { type Output, processOutput } from "./output.js";
 
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {

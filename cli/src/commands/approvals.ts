@@ -1,7 +1,6 @@
 /** `tollgate approvals`: lists held calls and approves or denies them, through the gateway's HTTP API. */
-import { ExitCode } from "../exit-codes.js";
+import { ExitCode, UsageError } from "../exit-codes.js";
 import { type Output, table } from "../output.js";
-import { UsageError } from "./verify.js";
 
 export interface ApprovalsOptions {
   url: string;

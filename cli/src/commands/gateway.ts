@@ -18,12 +18,11 @@ import {
   upstreamsOf,
 } from "@tollgate/gateway";
 import { formatProblems, loadPolicyFile, PolicyError } from "@tollgate/policy";
-import { ExitCode } from "../exit-codes.js";
+import { ExitCode, UsageError } from "../exit-codes.js";
 import type { Output } from "../output.js";
 import { connectKafka } from "./kafka.js";
 import { parseListenAddress } from "./listen.js";
 import { untilSignalled } from "./signals.js";
-import { UsageError } from "./verify.js";
 
 export interface GatewayCommandOptions {
   config?: string;

@@ -8,12 +8,11 @@ import {
 } from "@tollgate/ingest";
 import { openStore, storeOptionsFromEnv } from "@tollgate/store";
 import Fastify from "fastify";
-import { ExitCode } from "../exit-codes.js";
+import { ExitCode, UsageError } from "../exit-codes.js";
 import type { Output } from "../output.js";
 import { connectKafka } from "./kafka.js";
 import { parseListenAddress } from "./listen.js";
 import { untilSignalled } from "./signals.js";
-import { UsageError } from "./verify.js";
 
 export interface IngestCommandOptions {
   spool?: string;

@@ -4,7 +4,7 @@
  * broker works and a real cluster gets three copies with min.insync.replicas 2.
  */
 import { type BusTopics, createKafka, defineBusTopics, ensureTopics, type Kafka } from "@tollgate/bus";
-import { UsageError } from "./verify.js";
+import { UsageError } from "../exit-codes.js";
 
 export interface KafkaTopicsOptions {
   brokers: string;

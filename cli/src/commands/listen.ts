@@ -1,5 +1,5 @@
 import { parseListen } from "@tollgate/gateway";
-import { UsageError } from "./verify.js";
+import { UsageError } from "../exit-codes.js";
 
 /** HOST:PORT for a listening socket, loopback by default; a usage error otherwise. */
 export function parseListenAddress(listen: string): { host: string; port: number } {

@@ -9,7 +9,7 @@ import {
   type VerifyReport,
   verifyPolicy,
 } from "@tollgate/policy";
-import { ExitCode } from "../exit-codes.js";
+import { ExitCode, UsageError } from "../exit-codes.js";
 import { type Output, table } from "../output.js";
 
 export interface VerifyCommandOptions {
@@ -54,8 +54,6 @@ async function readToolNames(file: string): Promise<string[]> {
     typeof entry === "string" ? entry : String((entry as { name?: unknown }).name),
   );
 }
-
-export class UsageError extends Error {}
 
 export function renderReport(report: VerifyReport): string {
   const lines = [
