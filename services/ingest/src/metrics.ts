@@ -11,18 +11,22 @@ export class IngestMetrics {
   lastBatchAt: number | undefined;
   private readonly started = Date.now();
 
-  /** Milliseconds from an event's creation to its row being queryable: a bounded recent sample. */
+  /**
+   * Milliseconds from an event's creation to its row being queryable: the most recent LATENCY_SAMPLE,
+   * in a ring, so recording one is O(1) however long ingest runs.
+   */
   private readonly latencies: number[] = [];
+  private nextLatency = 0;
 
   stored(events: number, createdAt: readonly number[] = []): void {
     const now = Date.now();
     for (const time of createdAt) {
-      if (this.latencies.length >= LATENCY_SAMPLE) this.latencies.shift();
-      this.latencies.push(now - time);
+      this.latencies[this.nextLatency] = now - time;
+      this.nextLatency = (this.nextLatency + 1) % LATENCY_SAMPLE;
     }
     this.eventsStored += events;
     this.batchesStored += 1;
-    this.lastBatchAt = Date.now();
+    this.lastBatchAt = now;
   }
 
   /** The q-quantile (0..1) of creation-to-queryable latency over the recent sample, in ms. */
