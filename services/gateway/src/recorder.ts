@@ -95,7 +95,8 @@ export class EventRecorder {
    * Publishes up to a window of events at once: the spool commits them in one fsync and Kafka in one
    * batch, where one-at-a-time would pay an fsync or a round trip per event. The sinks keep the order
    * of publish calls. Events the sink refused stay at the front of the queue, in order, and are retried
-   * with backoff; the buffer absorbs the outage until it is full.
+   * with backoff; the buffer absorbs the outage until it is full. A retried event then lands after
+   * later ones of its window that were taken: the chain's seq still gives the true order.
    */
   private async drainLoop(): Promise<void> {
     while (this.queue.length > 0) {
