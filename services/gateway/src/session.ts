@@ -173,10 +173,15 @@ export class GatewaySession {
       const tools = this.catalog.setTools([{ link: this.primary, tools: result.tools ?? [] }], policy);
       return { ...response, result: { ...response.result, tools } };
     }
+    return resultResponse(request.id, { tools: await this.refreshCatalog() });
+  }
+
+  /** Lists every upstream's tools (all pages), routes them, and returns what the agent may see. */
+  private async refreshCatalog(): Promise<Tool[]> {
     const listings = await Promise.all(
       this.links.map(async (link) => ({ link, tools: await this.allTools(link) })),
     );
-    return resultResponse(request.id, { tools: this.catalog.setTools(listings, policy) });
+    return this.catalog.setTools(listings, this.core.enforcer.policy);
   }
 
   private async allTools(link: UpstreamLink): Promise<Tool[]> {
@@ -215,12 +220,7 @@ export class GatewaySession {
   /** With one upstream every name goes to it; with several, the catalog says which (listing if needed). */
   private async route(name: string): Promise<ToolRoute | undefined> {
     if (this.single) return this.catalog.tool(name) ?? { link: this.primary, tool: name };
-    if (!this.catalog.knowsTools) {
-      const listings = await Promise.all(
-        this.links.map(async (link) => ({ link, tools: await this.allTools(link) })),
-      );
-      this.catalog.setTools(listings, this.core.enforcer.policy);
-    }
+    if (!this.catalog.knowsTools) await this.refreshCatalog();
     return this.catalog.tool(name);
   }
 
