@@ -165,12 +165,13 @@ export class GatewaySession {
   }
 
   private async listTools(request: JSONRPCRequest): Promise<JSONRPCResponse> {
-    const policy = this.core.enforcer.policy;
     if (this.single) {
       const response = await this.forward(this.primary, request);
       if ("error" in response) return response;
       const result = response.result as { tools?: Tool[] };
-      const tools = this.catalog.setTools([{ link: this.primary, tools: result.tools ?? [] }], policy);
+      // The policy in force now, after the await: a reload meanwhile must not be filtered with the old one.
+      const listing = [{ link: this.primary, tools: result.tools ?? [] }];
+      const tools = this.catalog.setTools(listing, this.core.enforcer.policy);
       return { ...response, result: { ...response.result, tools } };
     }
     return resultResponse(request.id, { tools: await this.refreshCatalog() });
