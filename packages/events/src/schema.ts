@@ -33,6 +33,8 @@ const Verdict = z.object({
 export const DecisionRecord = Verdict.extend({
   at: z.number(),
   approvalTimeoutMs: z.number().optional(),
+  /** Set on the re-decision of a held call after a person approved it. */
+  approval: z.literal("granted").optional(),
   shadow: Verdict.optional(),
   policy: z.object({ name: z.string(), digest: z.string() }),
 });

@@ -9,6 +9,7 @@ export type { EventFilter, Outcome } from "./filters.js";
 export type { AppliedMigration } from "./migrate.js";
 export { DEFAULT_RETENTION_DAYS, MIGRATIONS, type Migration } from "./migrations.js";
 export type { CallQuery, CallRecord, CompletionStatus, StoredEvent } from "./reads.js";
+export type { ReplayReportRecord, ReplayReportSummary } from "./reports.js";
 export type { EventInput, RawEvent } from "./rows.js";
 export {
   type InsertOptions,
@@ -16,4 +17,5 @@ export {
   type Store,
   type StoreOptions,
   storeOptionsFromEnv,
+  type TextFormat,
 } from "./store.js";

@@ -80,9 +80,56 @@ SETTINGS non_replicated_deduplication_window = 1000, ttl_only_drop_parts = 1`;
  */
 const EVENT_JSON_ZSTD1 = "ALTER TABLE events MODIFY COLUMN event_json String CODEC(ZSTD(1))";
 
+/**
+ * What replay and forensic search read, as columns: replay reads millions of decisions a second and
+ * cannot afford to parse each event's JSON in JavaScript. New rows get the values from the writer
+ * (rows.ts); the DEFAULT expressions fill them for rows written before this migration, computed
+ * from the event JSON when read.
+ * - `decided_at`: the time the decider was given (`decision.at`), which replay must reuse exactly;
+ *   the event's own `time` is taken a moment later.
+ * - `policy_digest`: the policy that decided, so replay can pick the baseline per call.
+ * - `approval`: `granted` on the re-decision after a person approved a held call.
+ * - `arguments`: the redacted arguments as JSON text, for argument checks and argument search.
+ * - `redacted`: the argument paths redaction replaced.
+ * - `shadow_outcome`/`shadow_rule`: what the policy's shadow rules would have decided.
+ */
+const DECIDED = "if(type = 'call.decided', event_json, '{}')";
+const REPLAY_COLUMNS = [
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS decided_at Float64 DEFAULT JSONExtractFloat(${DECIDED}, 'payload', 'decision', 'at')`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS policy_digest LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'policy', 'digest')`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS approval LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'approval')`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS arguments String DEFAULT if(type = 'call.decided', JSONExtractRaw(event_json, 'payload', 'call', 'arguments'), '') CODEC(ZSTD(1))`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS redacted Array(String) DEFAULT JSONExtract(${DECIDED}, 'payload', 'call', 'redacted', 'Array(String)')`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS shadow_outcome LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'shadow', 'outcome')`,
+  `ALTER TABLE events ADD COLUMN IF NOT EXISTS shadow_rule LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'shadow', 'rule')`,
+];
+
+/**
+ * Replay reports, kept so investigators and the UI can open them later. The report is stored as
+ * the JSON `tollgate replay --format json` prints; the columns are what a list shows.
+ */
+const CREATE_REPLAY_REPORTS = `
+CREATE TABLE IF NOT EXISTS replay_reports
+(
+    id String,
+    created_at DateTime64(3, 'UTC'),
+    candidate_name String,
+    candidate_digest String,
+    window_from DateTime64(3, 'UTC'),
+    window_to DateTime64(3, 'UTC'),
+    verdict LowCardinality(String),
+    calls UInt64,
+    changed UInt64,
+    report_json String CODEC(ZSTD(3))
+)
+ENGINE = ReplacingMergeTree
+ORDER BY id`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "events", statements: [CREATE_EVENTS] },
   { version: 2, name: "event_json_zstd1", statements: [EVENT_JSON_ZSTD1] },
+  { version: 3, name: "replay_columns", statements: REPLAY_COLUMNS },
+  { version: 4, name: "replay_reports", statements: [CREATE_REPLAY_REPORTS] },
 ];
 
 export const CREATE_SCHEMA_MIGRATIONS = `

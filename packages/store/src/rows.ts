@@ -36,6 +36,13 @@ export interface EventRow {
   reason: string;
   status: string;
   latency_ms: number | null;
+  decided_at: number;
+  policy_digest: string;
+  approval: string;
+  arguments: string;
+  redacted: readonly string[];
+  shadow_outcome: string;
+  shadow_rule: string;
   event_json: string;
 }
 
@@ -64,7 +71,22 @@ export function eventRow(input: EventInput): EventRow {
 
 type CallColumns = Pick<
   EventRow,
-  "call_id" | "server" | "tool" | "outcome" | "rule" | "basis" | "reason" | "status" | "latency_ms"
+  | "call_id"
+  | "server"
+  | "tool"
+  | "outcome"
+  | "rule"
+  | "basis"
+  | "reason"
+  | "status"
+  | "latency_ms"
+  | "decided_at"
+  | "policy_digest"
+  | "approval"
+  | "arguments"
+  | "redacted"
+  | "shadow_outcome"
+  | "shadow_rule"
 >;
 
 const NO_CALL: CallColumns = {
@@ -77,6 +99,13 @@ const NO_CALL: CallColumns = {
   reason: "",
   status: "",
   latency_ms: null,
+  decided_at: 0,
+  policy_digest: "",
+  approval: "",
+  arguments: "",
+  redacted: [],
+  shadow_outcome: "",
+  shadow_rule: "",
 };
 
 function callColumns(event: TollgateEvent): CallColumns {
@@ -92,6 +121,13 @@ function callColumns(event: TollgateEvent): CallColumns {
         rule: decision.rule,
         basis: decision.basis,
         reason: decision.reason,
+        decided_at: decision.at,
+        policy_digest: decision.policy.digest,
+        approval: decision.approval ?? "",
+        arguments: JSON.stringify(call.arguments) ?? "null",
+        redacted: call.redacted,
+        shadow_outcome: decision.shadow?.outcome ?? "",
+        shadow_rule: decision.shadow?.rule ?? "",
       };
     }
     case "call.completed":

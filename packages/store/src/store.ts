@@ -10,6 +10,7 @@ import type { EventFilter } from "./filters.js";
 import { type AppliedMigration, appliedMigrations, applyMigrations } from "./migrate.js";
 import { DEFAULT_RETENTION_DAYS, MIGRATIONS } from "./migrations.js";
 import * as reads from "./reads.js";
+import * as reports from "./reports.js";
 import { applyRetention, checkRetentionDays } from "./retention.js";
 import { type EventInput, eventRow } from "./rows.js";
 import { insertSettings } from "./settings.js";
@@ -27,6 +28,8 @@ export type StoreOptions = (
   /** Days an event is kept (TTL on its time). Default 400. */
   retentionDays?: number;
 };
+
+export type TextFormat = "TabSeparated" | "CSVWithNames" | "TabSeparatedWithNames" | "JSONEachRow";
 
 export interface InsertOptions {
   /**
@@ -50,6 +53,20 @@ export interface Store {
   /** Gateway instances with events here, for `tollgate audit verify`. */
   instances(): Promise<string[]>;
   callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]>;
+  /**
+   * A read query written by tollgate's own code, never SQL text from a user: user values travel
+   * only as `{name:Type}` parameters. Rows come back as JSON objects.
+   */
+  select<T>(query: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * Like `select`, with the result as text in a ClickHouse output format (default TabSeparated):
+   * for bulk reads that parse faster by hand than as JSON (replay). Page large reads.
+   */
+  selectText(query: string, params?: Record<string, unknown>, format?: TextFormat): Promise<string>;
+  saveReplayReport(report: reports.ReplayReportRecord): Promise<void>;
+  /** Newest first. */
+  replayReports(limit?: number): Promise<reports.ReplayReportSummary[]>;
+  replayReport(id: string): Promise<reports.ReplayReportRecord | undefined>;
   appliedMigrations(): Promise<AppliedMigration[]>;
   /** Resolves when ClickHouse answers a query; throws `StoreUnavailableError` otherwise. */
   ping(): Promise<void>;
@@ -126,6 +143,32 @@ class ClickHouseStore implements Store {
 
   callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]> {
     return reads.callsOf(this.client(), query);
+  }
+
+  async select<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    const result = await this.client().query({ query, query_params: params, format: "JSONEachRow" });
+    return result.json<T>();
+  }
+
+  async selectText(
+    query: string,
+    params: Record<string, unknown> = {},
+    format: TextFormat = "TabSeparated",
+  ): Promise<string> {
+    const result = await this.client().query({ query, query_params: params, format });
+    return result.text();
+  }
+
+  saveReplayReport(report: reports.ReplayReportRecord): Promise<void> {
+    return reports.saveReplayReport(this.client(), report);
+  }
+
+  replayReports(limit = 100): Promise<reports.ReplayReportSummary[]> {
+    return reports.replayReports(this.client(), limit);
+  }
+
+  replayReport(id: string): Promise<reports.ReplayReportRecord | undefined> {
+    return reports.replayReport(this.client(), id);
   }
 
   appliedMigrations(): Promise<AppliedMigration[]> {

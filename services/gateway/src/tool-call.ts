@@ -83,7 +83,7 @@ function decideAndRecord(context: ToolCallContext, record: CallRecord): Decision
     session,
     payload: {
       call: record.recorded,
-      decision: decisionRecord(decision, { name: policy.name, digest: policy.digest }),
+      decision: decisionRecord(decision, { name: policy.name, digest: policy.digest }, record.call.approval),
     },
   });
   return decision;
@@ -254,10 +254,15 @@ async function waitWithProgress<T>(
 }
 
 /** The decision as an event records it: plain data, with the policy that made it. */
-function decisionRecord(decision: Decision, policy: { name: string; digest: string }): DecisionRecord {
+function decisionRecord(
+  decision: Decision,
+  policy: { name: string; digest: string },
+  approval: Call["approval"],
+): DecisionRecord {
   const { shadow, ...rest } = decision;
   return {
     ...rest,
+    ...(approval === undefined ? {} : { approval }),
     counters: [...decision.counters],
     ...(shadow === undefined ? {} : { shadow: { ...shadow, counters: [...shadow.counters] } }),
     policy,
