@@ -1,1 +1,48 @@
-export {};
+/**
+ * @tollgate/replay: what a candidate policy would have done to recorded traffic.
+ *
+ *   const report = await runReplay(storeSource(store), { candidate, baselines, window, … });
+ *   console.log(renderReport(report, "markdown"));
+ *   const verdict = judge(report, thresholds);
+ */
+export { CATEGORIES, CATEGORY_LABELS, type Category, categoryOf, letsThrough } from "./categories.js";
+export {
+  type Comparison,
+  type Mismatch,
+  REDACTED_ARGUMENTS,
+  Replayer,
+  type ReplayObserver,
+  type ReplayPolicies,
+} from "./engine.js";
+export type {
+  RecordedCall,
+  RecordedShadow,
+  RecordedVerdict,
+  ReplayFilter,
+  ReplayWindow,
+} from "./recorded.js";
+export {
+  type CallExample,
+  type Coverage,
+  type MismatchExample,
+  type PolicyRef,
+  REPORT_SCHEMA,
+  type ReplayReport,
+  type ReplaySource,
+  type ReplaySummary,
+  type SelfCheck,
+  type TransitionCell,
+} from "./report.js";
+export {
+  type CallSource,
+  DEFAULT_SAMPLES_PER_CELL,
+  DEFAULT_SEED,
+  type ReplayOptions,
+  type ReplayProgress,
+  runReplay,
+} from "./run.js";
+export { eventsSource, recordedCallOf } from "./sources/events.js";
+export { eventsFileSource, spoolSource } from "./sources/files.js";
+export { parseCalls, storeSource } from "./sources/store.js";
+export type { GroupCount } from "./tally.js";
+export type { Timeline, TimelineBucket } from "./timeline.js";

@@ -31,6 +31,7 @@ export type { PathSegment } from "./path.js";
 export { formatPath } from "./path.js";
 export { parsePattern, SERVER_SEPARATOR, type ToolPattern } from "./pattern.js";
 export { formatProblem, formatProblems, PolicyError, type PolicyProblem } from "./problems.js";
+export { longestWindowMs, readsArguments } from "./replay-support.js";
 export type { InvariantDoc, LimitDoc, PolicyDoc, ToolRuleDoc } from "./schema.js";
 export { SCOPES } from "./schema.js";
 export type { Basis, Call, CounterUse, Decision, Identity, Outcome, Scope, Verdict } from "./types.js";

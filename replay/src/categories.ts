@@ -1,0 +1,48 @@
+/**
+ * The transition matrix's axes: what a decision meant for the call. Argument refusals count as
+ * denials by rule (the rule id says which check); `shadow` is a call let through only because the
+ * policy is in shadow mode.
+ */
+import type { Basis, Outcome } from "@tollgate/policy";
+
+export const CATEGORIES = [
+  "allow",
+  "shadow",
+  "deny_rule",
+  "deny_default",
+  "rate_limited",
+  "approval_required",
+] as const;
+
+export type Category = (typeof CATEGORIES)[number];
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+  allow: "allow",
+  shadow: "allow (shadow mode)",
+  deny_rule: "deny by rule",
+  deny_default: "deny by default",
+  rate_limited: "rate-limited",
+  approval_required: "approval required",
+};
+
+export function categoryOf(outcome: Outcome, basis: Basis): Category {
+  switch (outcome) {
+    case "allow":
+      return basis === "shadow_mode" ? "shadow" : "allow";
+    case "deny":
+      return basis === "default" ? "deny_default" : "deny_rule";
+    case "rate_limited":
+      return "rate_limited";
+    case "approval_required":
+      return "approval_required";
+  }
+}
+
+/** Let through without a person: what "allowed" means for newly allowed and newly blocked. */
+export function letsThrough(category: Category): boolean {
+  return category === "allow" || category === "shadow";
+}
+
+export const CATEGORY_INDEX: Record<Category, number> = Object.fromEntries(
+  CATEGORIES.map((category, index) => [category, index]),
+) as Record<Category, number>;

@@ -1,0 +1,353 @@
+/**
+ * The replay report: plain JSON, so that every format (terminal, Markdown, JUnit, HTML) and every
+ * consumer (the CLI's exit code, the API, the UI) reads the same numbers. `ReportBuilder` collects
+ * them as the engine replays; memory grows with distinct tools, agents, rules and sessions among
+ * changed calls, never with the number of calls.
+ */
+import { CATEGORIES, CATEGORY_INDEX, type Category, letsThrough } from "./categories.js";
+import type { Comparison, Mismatch, ReplayObserver } from "./engine.js";
+import type {
+  RecordedCall,
+  RecordedShadow,
+  RecordedVerdict,
+  ReplayFilter,
+  ReplayWindow,
+} from "./recorded.js";
+import { Reservoir, seededRandom } from "./sample.js";
+import { type GroupCount, Tally } from "./tally.js";
+import { type Timeline, TimelineBuilder } from "./timeline.js";
+
+export const REPORT_SCHEMA = "tollgate.replay-report/v1";
+
+export interface PolicyRef {
+  name: string;
+  digest: string;
+  source: string;
+}
+
+export interface ReplaySource {
+  kind: "clickhouse" | "spool" | "kafka" | "events-file";
+  /** What was read: the store and query, the spool directory, the topic and offsets, the file. */
+  detail: string;
+}
+
+export interface CallExample {
+  eventId: string;
+  callId: string;
+  instance: string;
+  seq: number;
+  at: number;
+  session: string;
+  agent: string;
+  grant: string;
+  server: string;
+  tool: string;
+  before: RecordedVerdict;
+  after: RecordedVerdict & { reason: string };
+  cascade: boolean;
+}
+
+export interface MismatchExample {
+  eventId: string;
+  callId: string;
+  instance: string;
+  seq: number;
+  at: number;
+  tool: string;
+  agent: string;
+  session: string;
+  digest: string;
+  recorded: RecordedVerdict & { shadow?: RecordedShadow };
+  replayed: RecordedVerdict & { reason: string; shadow?: RecordedShadow };
+}
+
+export interface Coverage {
+  /** First decisions of calls in the window that match the filter. */
+  calls: number;
+  /** Those the candidate re-decided (the rest keep their recorded decision, see notReplayable). */
+  replayed: number;
+  /** Re-decisions after a person's approval: replayed, but not counted as calls. */
+  approvals: number;
+  notReplayable: { reason: string; calls: number }[];
+  /** Calls recorded under a policy no baseline was given for: the self-check could not vouch. */
+  unverified: { digest: string; name: string | undefined; calls: number }[];
+}
+
+export interface SelfCheck {
+  /** Recorded decisions (first decisions and approvals) the baseline re-decided. */
+  checked: number;
+  mismatches: number;
+  examples: MismatchExample[];
+}
+
+export interface TransitionCell {
+  before: Category;
+  after: Category;
+  calls: number;
+  cascades: number;
+  examples: CallExample[];
+}
+
+export interface ReplaySummary {
+  calls: number;
+  changed: number;
+  /** Blocked, held or limited before; let through now. */
+  newlyAllowed: number;
+  /** Let through before; blocked, held or limited now. */
+  newlyBlocked: number;
+  /** Changed only because earlier calls changed (rate-limit counters filled or freed). */
+  cascades: number;
+}
+
+export interface ReplayReport {
+  schema: typeof REPORT_SCHEMA;
+  id: string;
+  createdAt: number;
+  tollgateVersion: string;
+  provenance: {
+    candidate: PolicyRef;
+    baselines: PolicyRef[];
+    /** The digests the recorded calls were decided under, with their counts. */
+    recordedPolicies: { digest: string; name: string | undefined; calls: number }[];
+    window: ReplayWindow;
+    /** Counters are rebuilt from the calls in [warmupFrom, window.from). */
+    warmupFrom: number;
+    source: ReplaySource;
+    filter: ReplayFilter;
+    seed: number;
+  };
+  coverage: Coverage;
+  selfCheck: SelfCheck;
+  summary: ReplaySummary;
+  categories: readonly Category[];
+  /** matrix[before][after], indexed like `categories`. */
+  matrix: number[][];
+  /** The changed cells, most calls first, each with a seeded sample of examples. */
+  transitions: TransitionCell[];
+  attribution: {
+    /** By `before rule → after rule`. */
+    rules: GroupCount[];
+    tools: GroupCount[];
+    agents: GroupCount[];
+    grants: GroupCount[];
+  };
+  timeline: Timeline;
+}
+
+export interface ReportContext {
+  id: string;
+  createdAt: number;
+  tollgateVersion: string;
+  candidate: PolicyRef;
+  baselines: PolicyRef[];
+  window: ReplayWindow;
+  warmupFrom: number;
+  source: ReplaySource;
+  filter: ReplayFilter;
+  seed: number;
+  samplesPerCell: number;
+}
+
+const MISMATCH_EXAMPLES = 10;
+
+export class ReportBuilder implements ReplayObserver {
+  private readonly matrix = CATEGORIES.map(() => CATEGORIES.map(() => 0));
+  private readonly cascadeCells = CATEGORIES.map(() => CATEGORIES.map(() => 0));
+  private readonly samples = new Map<string, Reservoir<CallExample>>();
+  private readonly random: () => number;
+  private readonly rules = new Tally();
+  private readonly tools = new Tally();
+  private readonly agents = new Tally();
+  private readonly grants = new Tally();
+  private readonly notReplayable = new Map<string, number>();
+  private readonly unverifiedDigests = new Map<string, number>();
+  private readonly recordedDigests = new Map<string, number>();
+  private readonly mismatchExamples: MismatchExample[] = [];
+  private readonly timeline: TimelineBuilder;
+  private calls = 0;
+  private replayed = 0;
+  private approvals = 0;
+  private checked = 0;
+  private mismatches = 0;
+  private summary: ReplaySummary = { calls: 0, changed: 0, newlyAllowed: 0, newlyBlocked: 0, cascades: 0 };
+
+  constructor(
+    private readonly context: ReportContext,
+    /** Only calls matching the filter are reported; all are replayed (counters are shared). */
+    private readonly reported: (call: RecordedCall) => boolean,
+  ) {
+    this.random = seededRandom(context.seed);
+    this.timeline = new TimelineBuilder(context.window);
+  }
+
+  compared(comparison: Comparison): void {
+    const { call, before, after } = comparison;
+    if (!this.reported(call)) return;
+    this.calls += 1;
+    if (comparison.replayed) this.replayed += 1;
+    this.count(this.recordedDigests, call.digest);
+    this.timeline.add(call.at, before, after);
+    const row = CATEGORY_INDEX[before];
+    const column = CATEGORY_INDEX[after];
+    (this.matrix[row] as number[])[column] = ((this.matrix[row] as number[])[column] ?? 0) + 1;
+    if (before === after) return;
+    this.changed(comparison, row, column);
+  }
+
+  mismatch(mismatch: Mismatch): void {
+    this.checked += 1;
+    this.mismatches += 1;
+    if (this.mismatchExamples.length < MISMATCH_EXAMPLES)
+      this.mismatchExamples.push(mismatchExample(mismatch));
+  }
+
+  verified(_call: RecordedCall): void {
+    this.checked += 1;
+  }
+
+  approval(call: RecordedCall): void {
+    if (this.reported(call)) this.approvals += 1;
+  }
+
+  unverified(call: RecordedCall): void {
+    if (this.reported(call) && !call.approved) this.count(this.unverifiedDigests, call.digest);
+  }
+
+  unreplayable(call: RecordedCall, reason: string): void {
+    if (this.reported(call) && !call.approved) this.count(this.notReplayable, reason);
+  }
+
+  build(names: ReadonlyMap<string, string>): ReplayReport {
+    const { context } = this;
+    return {
+      schema: REPORT_SCHEMA,
+      id: context.id,
+      createdAt: context.createdAt,
+      tollgateVersion: context.tollgateVersion,
+      provenance: {
+        candidate: context.candidate,
+        baselines: context.baselines,
+        recordedPolicies: digestCounts(this.recordedDigests, names),
+        window: context.window,
+        warmupFrom: context.warmupFrom,
+        source: context.source,
+        filter: context.filter,
+        seed: context.seed,
+      },
+      coverage: {
+        calls: this.calls,
+        replayed: this.replayed,
+        approvals: this.approvals,
+        notReplayable: [...this.notReplayable].map(([reason, calls]) => ({ reason, calls })),
+        unverified: digestCounts(this.unverifiedDigests, names),
+      },
+      selfCheck: { checked: this.checked, mismatches: this.mismatches, examples: this.mismatchExamples },
+      summary: { ...this.summary, calls: this.calls },
+      categories: CATEGORIES,
+      matrix: this.matrix,
+      transitions: this.transitions(),
+      attribution: {
+        rules: this.rules.counts(),
+        tools: this.tools.counts(),
+        agents: this.agents.counts(),
+        grants: this.grants.counts(),
+      },
+      timeline: this.timeline.build(),
+    };
+  }
+
+  private changed(comparison: Comparison, row: number, column: number): void {
+    const { call, before, after, cascade } = comparison;
+    const newlyAllowed = !letsThrough(before) && letsThrough(after);
+    const newlyBlocked = letsThrough(before) && !letsThrough(after);
+    this.summary = {
+      ...this.summary,
+      changed: this.summary.changed + 1,
+      newlyAllowed: this.summary.newlyAllowed + (newlyAllowed ? 1 : 0),
+      newlyBlocked: this.summary.newlyBlocked + (newlyBlocked ? 1 : 0),
+      cascades: this.summary.cascades + (cascade ? 1 : 0),
+    };
+    if (cascade)
+      (this.cascadeCells[row] as number[])[column] = ((this.cascadeCells[row] as number[])[column] ?? 0) + 1;
+    const change = { session: call.session, newlyAllowed, newlyBlocked, cascade };
+    this.rules.add(`${call.recorded.rule} → ${comparison.decision.rule}`, change);
+    this.tools.add(call.tool, change);
+    this.agents.add(call.agent, change);
+    this.grants.add(call.grant, change);
+    const cell = `${before}>${after}`;
+    let reservoir = this.samples.get(cell);
+    if (reservoir === undefined) {
+      reservoir = new Reservoir(this.context.samplesPerCell, this.random);
+      this.samples.set(cell, reservoir);
+    }
+    reservoir.offer(callExample(comparison));
+  }
+
+  private transitions(): TransitionCell[] {
+    const cells: TransitionCell[] = [];
+    CATEGORIES.forEach((before, row) => {
+      CATEGORIES.forEach((after, column) => {
+        const calls = this.matrix[row]?.[column] ?? 0;
+        if (before === after || calls === 0) return;
+        const examples = [...(this.samples.get(`${before}>${after}`)?.items ?? [])].sort(
+          (a, b) => a.at - b.at,
+        );
+        cells.push({ before, after, calls, cascades: this.cascadeCells[row]?.[column] ?? 0, examples });
+      });
+    });
+    return cells.sort((a, b) => b.calls - a.calls);
+  }
+
+  private count(counts: Map<string, number>, key: string): void {
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+}
+
+function digestCounts(counts: Map<string, number>, names: ReadonlyMap<string, string>) {
+  return [...counts].map(([digest, calls]) => ({ digest, name: names.get(digest), calls }));
+}
+
+function callExample(comparison: Comparison): CallExample {
+  const { call, decision, cascade } = comparison;
+  return {
+    eventId: call.eventId,
+    callId: call.callId,
+    instance: call.instance,
+    seq: call.seq,
+    at: call.at,
+    session: call.session,
+    agent: call.agent,
+    grant: call.grant,
+    server: call.server,
+    tool: call.tool,
+    before: call.recorded,
+    after: { outcome: decision.outcome, rule: decision.rule, basis: decision.basis, reason: decision.reason },
+    cascade,
+  };
+}
+
+function mismatchExample(mismatch: Mismatch): MismatchExample {
+  const { call, replayed, replayedShadow } = mismatch;
+  return {
+    eventId: call.eventId,
+    callId: call.callId,
+    instance: call.instance,
+    seq: call.seq,
+    at: call.at,
+    tool: call.tool,
+    agent: call.agent,
+    session: call.session,
+    digest: call.digest,
+    recorded: {
+      ...call.recorded,
+      ...(call.recordedShadow === undefined ? {} : { shadow: call.recordedShadow }),
+    },
+    replayed: {
+      outcome: replayed.outcome,
+      rule: replayed.rule,
+      basis: replayed.basis,
+      reason: replayed.reason,
+      ...(replayedShadow === undefined ? {} : { shadow: replayedShadow }),
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * One replay, end to end: read the warm-up and the window from a source, fold every call through
+ * the engine, and build the report. The shell's parts (the clock, the report id) come in as options.
+ */
+import { type CompiledPolicy, longestWindowMs } from "@tollgate/policy";
+import { Replayer, type ReplayPolicies } from "./engine.js";
+import { matchesFilter, type RecordedCall, type ReplayFilter, type ReplayWindow } from "./recorded.js";
+import { type PolicyRef, type ReplayReport, type ReplaySource, ReportBuilder } from "./report.js";
+
+export interface CallSource {
+  describe(): ReplaySource;
+  /**
+   * The recorded first decisions and approval re-decisions in [from, to), in each gateway
+   * instance's chain order, in batches. `readsArguments` says which tools' arguments are needed.
+   */
+  calls(
+    range: ReplayWindow,
+    readsArguments: (server: string, tool: string) => boolean,
+  ): AsyncIterable<RecordedCall[]>;
+  /** Policy names by digest, as far as the source knows them (policy.loaded events). */
+  policyNames(): Promise<ReadonlyMap<string, string>>;
+}
+
+export interface ReplayProgress {
+  phase: "warm-up" | "replay";
+  calls: number;
+  /** The recorded time reached, epoch ms. */
+  at: number;
+}
+
+export interface ReplayOptions {
+  candidate: CompiledPolicy;
+  /** The policies that were live; the self-check needs the one of each recorded digest. */
+  baselines: readonly CompiledPolicy[];
+  window: ReplayWindow;
+  filter?: ReplayFilter;
+  seed?: number;
+  samplesPerCell?: number;
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Report metadata from the shell. */
+  id: string;
+  createdAt: number;
+  tollgateVersion: string;
+}
+
+export const DEFAULT_SEED = 1;
+export const DEFAULT_SAMPLES_PER_CELL = 5;
+
+export async function runReplay(source: CallSource, options: ReplayOptions): Promise<ReplayReport> {
+  const policies: ReplayPolicies = {
+    candidate: options.candidate,
+    baselines: new Map(options.baselines.map((policy) => [policy.digest, policy])),
+  };
+  const warmupFrom = options.window.from - warmupMs(options);
+  const filter = options.filter ?? {};
+  const builder = new ReportBuilder(
+    {
+      id: options.id,
+      createdAt: options.createdAt,
+      tollgateVersion: options.tollgateVersion,
+      candidate: refOf(options.candidate),
+      baselines: options.baselines.map(refOf),
+      window: options.window,
+      warmupFrom,
+      source: source.describe(),
+      filter,
+      seed: options.seed ?? DEFAULT_SEED,
+      samplesPerCell: options.samplesPerCell ?? DEFAULT_SAMPLES_PER_CELL,
+    },
+    (call) => matchesFilter(call, filter),
+  );
+  const replayer = new Replayer(policies, builder);
+  const range = { from: warmupFrom, to: options.window.to };
+  let warmed = 0;
+  let replayed = 0;
+  for await (const batch of source.calls(range, (server, tool) => replayer.readsArguments(server, tool))) {
+    for (const call of batch) {
+      if (call.at < warmupFrom || call.at >= options.window.to) continue;
+      if (call.at < options.window.from) {
+        replayer.warm(call);
+        warmed += 1;
+      } else {
+        replayer.replay(call);
+        replayed += 1;
+      }
+    }
+    const last = batch[batch.length - 1];
+    if (last !== undefined) {
+      const inWindow = last.at >= options.window.from;
+      options.onProgress?.({
+        phase: inWindow ? "replay" : "warm-up",
+        calls: inWindow ? replayed : warmed,
+        at: last.at,
+      });
+    }
+  }
+  return builder.build(await namesOf(source, options));
+}
+
+/** One longest window of either policy: enough history to rebuild every counter at the start. */
+function warmupMs(options: ReplayOptions): number {
+  return Math.max(longestWindowMs(options.candidate), ...options.baselines.map(longestWindowMs));
+}
+
+function refOf(policy: CompiledPolicy): PolicyRef {
+  return { name: policy.name, digest: policy.digest, source: policy.source };
+}
+
+async function namesOf(source: CallSource, options: ReplayOptions): Promise<ReadonlyMap<string, string>> {
+  const names = new Map(await source.policyNames());
+  for (const policy of [options.candidate, ...options.baselines]) names.set(policy.digest, policy.name);
+  return names;
+}

@@ -1,0 +1,58 @@
+/**
+ * What the report counts about changed calls, grouped by one key (a rule pair, a tool, an agent, a
+ * grant): calls, how they changed, and the distinct sessions they came from.
+ */
+export interface GroupCount {
+  key: string;
+  calls: number;
+  newlyAllowed: number;
+  newlyBlocked: number;
+  cascades: number;
+  sessions: number;
+}
+
+interface Group {
+  calls: number;
+  newlyAllowed: number;
+  newlyBlocked: number;
+  cascades: number;
+  sessions: Set<string>;
+}
+
+export interface Change {
+  session: string;
+  newlyAllowed: boolean;
+  newlyBlocked: boolean;
+  cascade: boolean;
+}
+
+export class Tally {
+  private readonly groups = new Map<string, Group>();
+
+  add(key: string, change: Change): void {
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = { calls: 0, newlyAllowed: 0, newlyBlocked: 0, cascades: 0, sessions: new Set() };
+      this.groups.set(key, group);
+    }
+    group.calls += 1;
+    if (change.newlyAllowed) group.newlyAllowed += 1;
+    if (change.newlyBlocked) group.newlyBlocked += 1;
+    if (change.cascade) group.cascades += 1;
+    group.sessions.add(change.session);
+  }
+
+  /** Most calls first, ties by key: a stable order for reports and tests. */
+  counts(): GroupCount[] {
+    return [...this.groups.entries()]
+      .map(([key, group]) => ({
+        key,
+        calls: group.calls,
+        newlyAllowed: group.newlyAllowed,
+        newlyBlocked: group.newlyBlocked,
+        cascades: group.cascades,
+        sessions: group.sessions.size,
+      }))
+      .sort((a, b) => b.calls - a.calls || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+}
