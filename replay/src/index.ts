@@ -21,6 +21,7 @@ export type {
   ReplayFilter,
   ReplayWindow,
 } from "./recorded.js";
+export { FORMATS, type ReportFormat, renderReport } from "./render/index.js";
 export {
   type CallExample,
   type Coverage,
@@ -46,3 +47,14 @@ export { eventsFileSource, spoolSource } from "./sources/files.js";
 export { parseCalls, storeSource } from "./sources/store.js";
 export type { GroupCount } from "./tally.js";
 export type { Timeline, TimelineBucket } from "./timeline.js";
+export {
+  coverageOf,
+  judge,
+  METRICS,
+  type Metric,
+  parseThreshold,
+  type Threshold,
+  type ThresholdCheck,
+  ThresholdError,
+  type Verdict,
+} from "./verdict.js";

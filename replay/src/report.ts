@@ -16,6 +16,7 @@ import type {
 import { Reservoir, seededRandom } from "./sample.js";
 import { type GroupCount, Tally } from "./tally.js";
 import { type Timeline, TimelineBuilder } from "./timeline.js";
+import type { Verdict } from "./verdict.js";
 
 export const REPORT_SCHEMA = "tollgate.replay-report/v1";
 
@@ -132,6 +133,8 @@ export interface ReplayReport {
     grants: GroupCount[];
   };
   timeline: Timeline;
+  /** Set by whoever judged the report against thresholds (the CLI, the API). */
+  verdict?: Verdict;
 }
 
 export interface ReportContext {

@@ -1,0 +1,246 @@
+/**
+ * `tollgate replay`: what would this candidate policy have done to recorded traffic? Reads the
+ * window from the store (default), a spool, an events file, or asks a running API (which holds the
+ * embedded store while `tollgate up` runs), then prints the report and exits by its verdict:
+ * 0 pass, 1 a threshold breached, 2 self-check or coverage failed, 3 usage or input error.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { GATEWAY_VERSION } from "@tollgate/gateway";
+import { type CompiledPolicy, formatProblem, readPolicyFile } from "@tollgate/policy";
+import {
+  type CallSource,
+  eventsFileSource,
+  judge,
+  parseThreshold,
+  type ReplayFilter,
+  type ReplayProgress,
+  type ReplayReport,
+  type ReplayWindow,
+  type ReportFormat,
+  renderReport,
+  runReplay,
+  spoolSource,
+  storeSource,
+  type Threshold,
+  ThresholdError,
+  type Verdict,
+} from "@tollgate/replay";
+import { openStore, type Store, storeOptionsFromEnv } from "@tollgate/store";
+import { ExitCode, UsageError } from "../exit-codes.js";
+import type { Output } from "../output.js";
+import { type ReplayWindowOptions, windowOf } from "./replay-window.js";
+
+export interface ReplaySourceOptions {
+  store: string;
+  spool?: string;
+  events?: string;
+  api?: string;
+  tokenEnv: string;
+}
+
+export interface ReplayCommandOptions extends ReplayWindowOptions, ReplaySourceOptions, ReplayFilter {
+  policy: string;
+  baseline?: string[];
+  format: ReportFormat;
+  output?: string;
+  failOn?: string[];
+  minCoverage: number;
+  seed?: number;
+  samples?: number;
+  save?: boolean;
+  progress?: boolean;
+}
+
+export interface ReplayOutcome {
+  report: ReplayReport;
+  verdict: Verdict;
+}
+
+export async function replayCommand(options: ReplayCommandOptions, output: Output): Promise<number> {
+  const candidate = await policyOrProblems(options.policy, output);
+  const baselines = await Promise.all((options.baseline ?? []).map((file) => policyOrProblems(file, output)));
+  if (candidate === undefined || baselines.includes(undefined)) return ExitCode.usage;
+  const outcome = await replayAndJudge(candidate, baselines as CompiledPolicy[], options);
+  await emit(renderReport(outcome.report, options.format), options.output, output);
+  if (options.output !== undefined) output.err(verdictLine(outcome.verdict));
+  return exitCodeOf(outcome.verdict);
+}
+
+export async function replayAndJudge(
+  candidate: CompiledPolicy,
+  baselines: CompiledPolicy[],
+  options: ReplayCommandOptions,
+): Promise<ReplayOutcome> {
+  const thresholds = thresholdsOf(options.failOn ?? []);
+  const window = windowOf(options, Date.now());
+  const report =
+    options.api === undefined
+      ? await replayLocally(candidate, baselines, window, options)
+      : await replayThroughApi(options.api, window, options);
+  const verdict = judge(report, thresholds, options.minCoverage / 100);
+  return { report: { ...report, verdict }, verdict };
+}
+
+export function exitCodeOf(verdict: Verdict): number {
+  return { pass: ExitCode.ok, fail: ExitCode.failed, invalid: ExitCode.invalidInput }[verdict.result];
+}
+
+export function verdictLine(verdict: Verdict): string {
+  return [
+    `replay: ${verdict.result.toUpperCase()}`,
+    ...verdict.reasons.map((reason) => `  - ${reason}`),
+  ].join("\n");
+}
+
+async function replayLocally(
+  candidate: CompiledPolicy,
+  baselines: CompiledPolicy[],
+  window: ReplayWindow,
+  options: ReplayCommandOptions,
+): Promise<ReplayReport> {
+  const store =
+    options.spool === undefined && options.events === undefined
+      ? await openReplayStore(options.store)
+      : undefined;
+  const source: CallSource =
+    store !== undefined
+      ? storeSource(store)
+      : options.spool !== undefined
+        ? spoolSource(options.spool)
+        : eventsFileSource(options.events as string);
+  const progress = options.progress === true && process.stderr.isTTY ? progressPrinter(window) : undefined;
+  try {
+    const report = await runReplay(source, {
+      candidate,
+      baselines,
+      window,
+      filter: filterOf(options),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.samples === undefined ? {} : { samplesPerCell: options.samples }),
+      ...(progress === undefined ? {} : { onProgress: progress.update }),
+      id: randomUUID(),
+      createdAt: Date.now(),
+      tollgateVersion: GATEWAY_VERSION,
+    });
+    progress?.done();
+    if (options.save === true && store !== undefined) await saveReport(store, report);
+    return report;
+  } finally {
+    await store?.close();
+  }
+}
+
+async function openReplayStore(directory: string): Promise<Store> {
+  try {
+    return await openStore(storeOptionsFromEnv(directory));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const locked = /lock/i.test(message)
+      ? " (is `tollgate up` running? then pass --api http://127.0.0.1:8788)"
+      : "";
+    throw new UsageError(`cannot open the store: ${message}${locked}`);
+  }
+}
+
+async function saveReport(store: Store, report: ReplayReport): Promise<void> {
+  await store.saveReplayReport({
+    id: report.id,
+    createdAt: report.createdAt,
+    candidateName: report.provenance.candidate.name,
+    candidateDigest: report.provenance.candidate.digest,
+    from: report.provenance.window.from,
+    to: report.provenance.window.to,
+    verdict: report.verdict?.result ?? "",
+    calls: report.summary.calls,
+    changed: report.summary.changed,
+    json: JSON.stringify(report),
+  });
+}
+
+/** The API runs the replay next to its store and returns the report; the verdict is judged here. */
+async function replayThroughApi(
+  api: string,
+  window: ReplayWindow,
+  options: ReplayCommandOptions,
+): Promise<ReplayReport> {
+  const token = process.env[options.tokenEnv];
+  if (token === undefined || token === "") {
+    throw new UsageError(`--api needs a token: set ${options.tokenEnv} (or pass --token-env VAR)`);
+  }
+  const body = {
+    candidate: { file: options.policy, text: await readFile(options.policy, "utf8") },
+    baselines: await Promise.all(
+      (options.baseline ?? []).map(async (file) => ({ file, text: await readFile(file, "utf8") })),
+    ),
+    from: window.from,
+    to: window.to,
+    filter: filterOf(options),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  };
+  const url = new URL("/api/v1/replays", api);
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  }).catch((error: unknown) => {
+    throw new UsageError(
+      `cannot reach the API at ${url.origin}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
+  const answer = (await response.json().catch(() => ({}))) as { report?: ReplayReport; message?: string };
+  if (!response.ok || answer.report === undefined) {
+    throw new UsageError(
+      `the API refused the replay (HTTP ${response.status}): ${answer.message ?? "no report in the answer"}`,
+    );
+  }
+  return answer.report;
+}
+
+async function policyOrProblems(file: string, output: Output): Promise<CompiledPolicy | undefined> {
+  const loaded = await readPolicyFile(file);
+  if (loaded.ok) return loaded.policy;
+  for (const problem of loaded.problems) output.err(formatProblem(problem));
+  return undefined;
+}
+
+function thresholdsOf(texts: readonly string[]): Threshold[] {
+  try {
+    return texts.map(parseThreshold);
+  } catch (error) {
+    if (error instanceof ThresholdError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function filterOf(options: ReplayFilter): ReplayFilter {
+  const filter: ReplayFilter = {};
+  for (const key of ["agent", "grant", "session", "server", "tool"] as const) {
+    const value = options[key];
+    if (value !== undefined) filter[key] = value;
+  }
+  return filter;
+}
+
+async function emit(text: string, file: string | undefined, output: Output): Promise<void> {
+  if (file === undefined) output.out(text);
+  else await writeFile(file, text);
+}
+
+/** One status line on a terminal's stderr, rewritten in place while reading and deciding. */
+function progressPrinter(window: ReplayWindow) {
+  let last = 0;
+  return {
+    update(progress: ReplayProgress) {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      const share = Math.min(1, Math.max(0, (progress.at - window.from) / (window.to - window.from)));
+      const bar = "#".repeat(Math.round(share * 30)).padEnd(30, ".");
+      process.stderr.write(`\r${progress.phase} [${bar}] ${progress.calls} calls`);
+    },
+    done() {
+      process.stderr.write("\r\u001b[K");
+    },
+  };
+}
