@@ -7,11 +7,13 @@ import { runGatewayBench } from "./gateway.bench.js";
 import { describeMachine } from "./machine.js";
 import { runPipelineBench } from "./pipeline.bench.js";
 import { type Figure, runPolicyBench } from "./policy.bench.js";
+import { runReplayBench } from "./replay.bench.js";
 
 const groups: Record<string, () => Figure[] | Promise<Figure[]>> = {
   policy: runPolicyBench,
   gateway: runGatewayBench,
   pipeline: runPipelineBench,
+  replay: runReplayBench,
 };
 
 function format(figure: Figure): string {

@@ -5,13 +5,13 @@
  * Each gateway instance kept its own counters, so each gets its own three states:
  * - `baseline`: the live policy (chosen per call by the recorded digest), charged as recorded. Its
  *   decisions are the self-check: they must equal the recorded ones.
- * - `history`: the candidate, charged as recorded: the counters the candidate starts the window with.
+ * - `history`: during the warm-up only, the candidate charged as recorded: the counters the
+ *   candidate starts the window with.
  * - `candidate`: the candidate, charged by its own decisions: what would have happened.
  * A call that changed, but that the candidate decides as before on the recorded counters (the
- * baseline's state; `history` where no baseline is known), changed only because earlier calls
- * changed: a rate-limit cascade.
- * Before the window (the warm-up) only the first two run; the candidate starts the window from
- * `history`, i.e. from the counters the recorded traffic left.
+ * baseline's state), changed only because earlier calls changed: a rate-limit cascade. Calls
+ * without a baseline are never called cascades (and fail coverage unless allowed).
+ * Two decisions per call in the window (baseline and candidate), a third only for changed calls.
  */
 import {
   type Call,
@@ -39,7 +39,7 @@ export interface Comparison {
   before: Category;
   after: Category;
   decision: Decision;
-  /** Changed, but the candidate on the recorded history decides as before. */
+  /** Changed, but the candidate on the recorded counters decides as before. */
   cascade: boolean;
   /** Not replayed (see `unreplayable`): the recorded decision stands for the candidate's. */
   replayed: boolean;
@@ -139,35 +139,49 @@ export class Replayer {
     const decided = this.toCall(call);
     const replayable = !(call.redacted && this.readsArguments(call.server, call.tool));
     if (!replayable) this.observer.unreplayable(call, REDACTED_ARGUMENTS);
-    const { candidate } = this.policies;
     const baseline = this.policies.baselines.get(call.digest);
     const baselineDecision =
       baseline === undefined ? undefined : decide(baseline, instance.baseline, decided, call.at);
     if (baselineDecision === undefined) this.observer.unverified(call);
     else if (replayable) this.compareWithRecording(baselineDecision, call);
-    // The candidate on the counters as the recorded traffic left them, before this call is charged.
-    const onRecorded = decide(
-      candidate,
-      baselineDecision === undefined ? instance.history : instance.baseline,
-      decided,
-      call.at,
-    );
-    if (baselineDecision !== undefined) chargeAsRecorded(instance.baseline, baselineDecision, call);
-    chargeAsRecorded(instance.history, decide(candidate, instance.history, decided, call.at), call);
     if (call.approved) {
       this.observer.approval(call);
       this.replayApproval(instance, decided, call);
-      return;
+    } else {
+      this.compare(instance, decided, call, replayable);
     }
-    const decision = replayable
-      ? decide(candidate, instance.candidate, decided, call.at)
-      : asRecorded(decide(candidate, instance.candidate, decided, call.at), call);
+    // Last: until now `instance.baseline` holds the counters as they were before this call.
+    if (baselineDecision !== undefined) chargeAsRecorded(instance.baseline, baselineDecision, call);
+  }
+
+  private compare(instance: InstanceState, decided: Call, call: RecordedCall, replayable: boolean): void {
+    const { candidate } = this.policies;
+    const fresh = decide(candidate, instance.candidate, decided, call.at);
+    const decision = replayable ? fresh : asRecorded(fresh, call);
     evolve(instance.candidate, decision);
     if (decision.outcome === "approval_required") this.hold(instance, call);
     const before = categoryOf(call.recorded.outcome, call.recorded.basis);
     const after = categoryOf(decision.outcome, decision.basis);
-    const cascade = before !== after && categoryOf(onRecorded.outcome, onRecorded.basis) === before;
-    this.observer.compared({ call, before, after, decision, cascade, replayed: replayable });
+    this.observer.compared({
+      call,
+      before,
+      after,
+      decision,
+      cascade: before !== after && this.decidesAsBefore(instance, decided, call, before),
+      replayed: replayable,
+    });
+  }
+
+  /** The candidate on the counters the recorded traffic left (the baseline's state). */
+  private decidesAsBefore(
+    instance: InstanceState,
+    decided: Call,
+    call: RecordedCall,
+    before: Category,
+  ): boolean {
+    if (!this.policies.baselines.has(call.digest)) return false;
+    const onRecorded = decide(this.policies.candidate, instance.baseline, decided, call.at);
+    return categoryOf(onRecorded.outcome, onRecorded.basis) === before;
   }
 
   /** The decision after a person approved a held call applies only if the candidate held it too. */

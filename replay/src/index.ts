@@ -35,6 +35,7 @@ export {
   type TransitionCell,
 } from "./report.js";
 export {
+  type CallLocator,
   type CallSource,
   DEFAULT_SAMPLES_PER_CELL,
   DEFAULT_SEED,
@@ -44,7 +45,7 @@ export {
 } from "./run.js";
 export { eventsSource, recordedCallOf } from "./sources/events.js";
 export { eventsFileSource, spoolSource } from "./sources/files.js";
-export { parseCalls, storeSource } from "./sources/store.js";
+export { storeSource } from "./sources/store.js";
 export type { GroupCount } from "./tally.js";
 export type { Timeline, TimelineBucket } from "./timeline.js";
 export {

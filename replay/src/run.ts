@@ -19,6 +19,20 @@ export interface CallSource {
   ): AsyncIterable<RecordedCall[]>;
   /** Policy names by digest, as far as the source knows them (policy.loaded events). */
   policyNames(): Promise<ReadonlyMap<string, string>>;
+  /**
+   * For sources that leave event ids out of the bulk read: the ids of the few calls a report shows,
+   * by instance and sequence number.
+   */
+  eventIds?(calls: readonly CallLocator[], range: ReplayWindow): Promise<ReadonlyMap<string, string>>;
+}
+
+export interface CallLocator {
+  instance: string;
+  seq: number;
+}
+
+export function locatorKey(call: CallLocator): string {
+  return `${call.instance}\u001f${call.seq}`;
 }
 
 export interface ReplayProgress {
@@ -94,7 +108,21 @@ export async function runReplay(source: CallSource, options: ReplayOptions): Pro
       });
     }
   }
-  return builder.build(await namesOf(source, options));
+  return withEventIds(builder.build(await namesOf(source, options)), source, range);
+}
+
+/** Fills in the event ids of the examples when the source read calls without them. */
+async function withEventIds(
+  report: ReplayReport,
+  source: CallSource,
+  range: ReplayWindow,
+): Promise<ReplayReport> {
+  const examples = [...report.transitions.flatMap((cell) => cell.examples), ...report.selfCheck.examples];
+  const missing = examples.filter((example) => example.eventId === "");
+  if (missing.length === 0 || source.eventIds === undefined) return report;
+  const ids = await source.eventIds(missing, range);
+  for (const example of missing) example.eventId = ids.get(locatorKey(example)) ?? "";
+  return report;
 }
 
 /** One longest window of either policy: enough history to rebuild every counter at the start. */

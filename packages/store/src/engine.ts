@@ -20,6 +20,7 @@ export type RawInsert = (
   table: string,
   payload: string,
   settings: Record<string, string | number>,
+  shape?: { format: "JSONEachRow" | "TabSeparated"; columns?: readonly string[] },
 ) => Promise<void>;
 
 export interface Engine {
@@ -82,8 +83,14 @@ export async function openChdbEngine(directory: string): Promise<Engine> {
     }
     await draining;
   };
-  const rawInsert: RawInsert = async (table, payload, settings) => {
-    await connection.chdb.rawInsert({ table, values: payload, format: "JSONEachRow", settings });
+  const rawInsert: RawInsert = async (table, payload, settings, shape) => {
+    await connection.chdb.rawInsert({
+      table,
+      values: payload,
+      format: shape?.format ?? "JSONEachRow",
+      ...(shape?.columns === undefined ? {} : { columns: shape.columns }),
+      settings,
+    });
   };
   return { client, target: { kind: "chdb", path }, release, rawInsert };
 }

@@ -90,6 +90,8 @@ const EVENT_JSON_ZSTD1 = "ALTER TABLE events MODIFY COLUMN event_json String COD
  * - `policy_digest`: the policy that decided, so replay can pick the baseline per call.
  * - `approval`: `granted` on the re-decision after a person approved a held call.
  * - `arguments`: the redacted arguments as JSON text, for argument checks and argument search.
+ * - `arguments_object`: 1 when the arguments are a JSON object (the decider refuses anything else),
+ *   so replay need not read `arguments` for tools whose arguments no policy checks.
  * - `redacted`: the argument paths redaction replaced.
  * - `shadow_outcome`/`shadow_rule`: what the policy's shadow rules would have decided.
  */
@@ -99,6 +101,7 @@ const REPLAY_COLUMNS = [
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS policy_digest LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'policy', 'digest')`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS approval LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'approval')`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS arguments String DEFAULT if(type = 'call.decided', JSONExtractRaw(event_json, 'payload', 'call', 'arguments'), '') CODEC(ZSTD(1))`,
+  "ALTER TABLE events ADD COLUMN IF NOT EXISTS arguments_object UInt8 DEFAULT startsWith(arguments, '{')",
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS redacted Array(String) DEFAULT JSONExtract(${DECIDED}, 'payload', 'call', 'redacted', 'Array(String)')`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS shadow_outcome LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'shadow', 'outcome')`,
   `ALTER TABLE events ADD COLUMN IF NOT EXISTS shadow_rule LowCardinality(String) DEFAULT JSONExtractString(${DECIDED}, 'payload', 'decision', 'shadow', 'rule')`,

@@ -40,6 +40,7 @@ export interface EventRow {
   policy_digest: string;
   approval: string;
   arguments: string;
+  arguments_object: 0 | 1;
   redacted: readonly string[];
   shadow_outcome: string;
   shadow_rule: string;
@@ -84,6 +85,7 @@ type CallColumns = Pick<
   | "policy_digest"
   | "approval"
   | "arguments"
+  | "arguments_object"
   | "redacted"
   | "shadow_outcome"
   | "shadow_rule"
@@ -103,6 +105,7 @@ const NO_CALL: CallColumns = {
   policy_digest: "",
   approval: "",
   arguments: "",
+  arguments_object: 0,
   redacted: [],
   shadow_outcome: "",
   shadow_rule: "",
@@ -125,6 +128,7 @@ function callColumns(event: TollgateEvent): CallColumns {
         policy_digest: decision.policy.digest,
         approval: decision.approval ?? "",
         arguments: JSON.stringify(call.arguments) ?? "null",
+        arguments_object: isObject(call.arguments) ? 1 : 0,
         redacted: call.redacted,
         shadow_outcome: decision.shadow?.outcome ?? "",
         shadow_rule: decision.shadow?.rule ?? "",
@@ -149,4 +153,8 @@ function callColumns(event: TollgateEvent): CallColumns {
     default:
       return NO_CALL;
   }
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@
  * The store: `openStore` connects (server or embedded), migrates, applies retention, and returns a
  * `Store` whose few methods are everything ingest, audit and forensics need.
  */
+import { Readable } from "node:stream";
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { TollgateEvent } from "@tollgate/events";
 import { type Engine, openChdbEngine, openHttpEngine, type StoreTarget } from "./engine.js";
@@ -63,6 +64,11 @@ export interface Store {
    * for bulk reads that parse faster by hand than as JSON (replay). Page large reads.
    */
   selectText(query: string, params?: Record<string, unknown>, format?: TextFormat): Promise<string>;
+  /**
+   * Rows already in TabSeparated, for bulk loads (benchmarks, imports) into `events`: columns left
+   * out take their defaults. What gateways record goes through `insertEvents`.
+   */
+  bulkInsert(columns: readonly string[], tabSeparated: string): Promise<void>;
   saveReplayReport(report: reports.ReplayReportRecord): Promise<void>;
   /** Newest first. */
   replayReports(limit?: number): Promise<reports.ReplayReportSummary[]>;
@@ -157,6 +163,22 @@ class ClickHouseStore implements Store {
   ): Promise<string> {
     const result = await this.client().query({ query, query_params: params, format });
     return result.text();
+  }
+
+  async bulkInsert(columns: readonly string[], tabSeparated: string): Promise<void> {
+    const client = this.client();
+    const settings = insertSettings(undefined);
+    if (this.engine.rawInsert !== undefined) {
+      await this.engine.rawInsert("events", tabSeparated, settings, { format: "TabSeparated", columns });
+      return;
+    }
+    await client.insert({
+      table: "events",
+      values: Readable.from([tabSeparated]),
+      format: "TabSeparated",
+      columns: columns as [string, ...string[]],
+      clickhouse_settings: settings,
+    });
   }
 
   saveReplayReport(report: reports.ReplayReportRecord): Promise<void> {

@@ -1,31 +1,59 @@
 /**
- * Recorded calls from the store, fast: the columns migration 3 added instead of each event's JSON,
- * as TabSeparated text parsed by hand, one time slice per query so memory stays bounded whatever
- * the window. Slices follow an hourly histogram and are fetched one ahead of the decider.
- *
- * No FINAL: a duplicated row (at-least-once ingest before a merge) has the same time, instance and
- * sequence, so it sorts next to its twin and is skipped there — cheaper than merging at read time.
+ * Recorded calls from the store, fast. Per time slice (an hourly histogram, at most SLICE_ROWS
+ * rows, fetched one ahead of the decider) two queries:
+ * - every call, with what repeats across calls (instance, identity, tool, recorded decision,
+ *   policy) folded into one hash of a "profile" fetched once per slice, so each row is a few
+ *   numbers and a session id as TabSeparated text;
+ * - the few calls that need more: arguments of tools a policy checks, call ids of held calls.
+ * Neither is sorted by ClickHouse (sorting wide rows cost more than everything else together):
+ * each instance's chain sequence numbers are dense, so rows are placed by sequence number, which
+ * also drops a duplicated row (at-least-once ingest before a merge) onto its twin. No FINAL.
  */
 import type { Store } from "@tollgate/store";
 import type { RecordedCall, RecordedShadow, RecordedVerdict, ReplayWindow } from "../recorded.js";
 import type { ReplaySource } from "../report.js";
-import type { CallSource } from "../run.js";
+import { type CallSource, locatorKey } from "../run.js";
 import { unescapeField } from "./tsv.js";
 
-/** Rows per query: about 40 MB of text at most, read while the previous slice is decided. */
+/** Rows per slice: bounded memory whatever the window. */
 export const SLICE_ROWS = 250_000;
 
 const HOUR = 3_600_000;
 const RANGE = `type = 'call.decided'
   AND time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
-/** Server and tool joined for `has`; the separator cannot be confused in a way that loses data. */
+const PROFILE_COLUMNS =
+  "gateway_instance, agent, grant, server, tool, outcome, rule, basis, shadow_outcome, shadow_rule, approval, policy_digest";
+const PROFILE = `cityHash64(${PROFILE_COLUMNS})`;
+/** Server and tool joined for `has`; a false match only fetches arguments nobody needed. */
 const TOOL_KEY = "concat(server, '\\x1f', tool)";
 
-const CALLS = `SELECT event_id, call_id, gateway_instance, chain_seq, decided_at, session_id, agent, grant, server, tool,
-  outcome, rule, basis, shadow_outcome, shadow_rule, approval, policy_digest, notEmpty(redacted),
-  startsWith(arguments, '{'), if(has({argumentTools:Array(String)}, ${TOOL_KEY}), arguments, '')
-FROM events WHERE ${RANGE}
-ORDER BY time, gateway_instance, chain_seq, event_id`;
+const PROFILES = `SELECT ${PROFILE} AS profile, ${PROFILE_COLUMNS}
+FROM events WHERE ${RANGE} GROUP BY profile, ${PROFILE_COLUMNS}`;
+const CALLS = `SELECT ${PROFILE}, chain_seq, decided_at, session_id, notEmpty(redacted) * 2 + arguments_object
+FROM events WHERE ${RANGE}`;
+const DETAILS = `SELECT gateway_instance, chain_seq, if(outcome = 'approval_required' OR approval != '', call_id, ''),
+  if(has({argumentTools:Array(String)}, ${TOOL_KEY}), arguments, '')
+FROM events WHERE ${RANGE} AND (outcome = 'approval_required' OR approval != '' OR has({argumentTools:Array(String)}, ${TOOL_KEY}))`;
+
+interface Profile {
+  instance: string;
+  agent: string;
+  grant: string;
+  server: string;
+  tool: string;
+  recorded: RecordedVerdict;
+  recordedShadow: RecordedShadow | undefined;
+  approved: boolean;
+  digest: string;
+  /** Whether its calls have a row in the details query (arguments or call id). */
+  detailed: boolean;
+}
+
+interface Slice {
+  profiles: string;
+  calls: string;
+  details: string;
+}
 
 export function storeSource(store: Store): CallSource {
   return {
@@ -34,6 +62,17 @@ export function storeSource(store: Store): CallSource {
       return { kind: "clickhouse", detail: `${where}: events where type = 'call.decided', by time slice` };
     },
     calls: (range, readsArguments) => storeCalls(store, range, readsArguments),
+    async eventIds(calls, range) {
+      const rows = await store.select<{ instance: string; seq: string | number; id: string }>(
+        `SELECT gateway_instance AS instance, chain_seq AS seq, any(event_id) AS id FROM events
+         WHERE ${RANGE} AND has({keys:Array(String)}, concat(gateway_instance, '\\x1f', toString(chain_seq)))
+         GROUP BY instance, seq`,
+        { from: range.from, to: range.to, keys: calls.map(locatorKey) },
+      );
+      return new Map(
+        rows.map((row) => [locatorKey({ instance: row.instance, seq: Number(row.seq) }), row.id]),
+      );
+    },
     async policyNames() {
       const rows = await store.select<{ digest: string; name: string }>(
         `SELECT JSONExtractString(event_json, 'payload', 'digest') AS digest,
@@ -51,15 +90,23 @@ async function* storeCalls(
   readsArguments: (server: string, tool: string) => boolean,
 ): AsyncIterable<RecordedCall[]> {
   const argumentTools = await toolsWithArguments(store, range, readsArguments);
+  const toolSet = new Set(argumentTools);
   const slices = await slicesOf(store, range);
-  const fetch = (slice: ReplayWindow) =>
-    store.selectText(CALLS, { from: slice.from, to: slice.to, argumentTools });
+  const fetch = async (slice: ReplayWindow): Promise<Slice> => {
+    const params = { from: slice.from, to: slice.to, argumentTools };
+    const [profiles, calls, details] = await Promise.all([
+      store.selectText(PROFILES, params),
+      store.selectText(CALLS, params),
+      store.selectText(DETAILS, params),
+    ]);
+    return { profiles, calls, details };
+  };
   let next = slices[0] === undefined ? undefined : fetch(slices[0]);
   for (let index = 0; next !== undefined; index += 1) {
-    const text = await next;
+    const slice = await next;
     const following = slices[index + 1];
     next = following === undefined ? undefined : fetch(following);
-    yield parseCalls(text);
+    yield* assemble(slice, toolSet);
   }
 }
 
@@ -135,57 +182,152 @@ async function histogram(
   return rows.map((row) => ({ start: Number(row.start), rows: Number(row.rows) }));
 }
 
-export function parseCalls(text: string): RecordedCall[] {
-  const calls: RecordedCall[] = [];
-  let previousId = "";
+/** One batch per instance, each in chain order. */
+function assemble(slice: Slice, argumentTools: ReadonlySet<string>): RecordedCall[][] {
+  const profiles = parseProfiles(slice.profiles, argumentTools);
+  const details = parseDetails(slice.details);
+  const byInstance = new Map<string, RecordedCall[]>();
+  forEachLine(slice.calls, (line) => {
+    const call = callOf(line, profiles, details);
+    let calls = byInstance.get(call.instance);
+    if (calls === undefined) {
+      calls = [];
+      byInstance.set(call.instance, calls);
+    }
+    calls.push(call);
+  });
+  return [...byInstance.values()].map(inChainOrder);
+}
+
+/** Places calls by sequence number (dense per instance): linear, and twins collapse. */
+function inChainOrder(calls: RecordedCall[]): RecordedCall[] {
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = 0;
+  for (const call of calls) {
+    if (call.seq < lowest) lowest = call.seq;
+    if (call.seq > highest) highest = call.seq;
+  }
+  const slots: (RecordedCall | undefined)[] = new Array(highest - lowest + 1);
+  for (const call of calls) slots[call.seq - lowest] = call;
+  const ordered: RecordedCall[] = [];
+  for (const call of slots) if (call !== undefined) ordered.push(call);
+  return ordered;
+}
+
+function parseProfiles(text: string, argumentTools: ReadonlySet<string>): Map<string, Profile> {
+  const profiles = new Map<string, Profile>();
+  forEachLine(text, (line) => {
+    const fields = line.split("\t").map(unescapeField);
+    if (fields.length !== 13)
+      throw new Error(`replay: a call profile has ${fields.length} columns, expected 13`);
+    const [
+      hash,
+      instance,
+      agent,
+      grant,
+      server,
+      tool,
+      outcome,
+      rule,
+      basis,
+      shadowOutcome,
+      shadowRule,
+      approval,
+      digest,
+    ] = fields as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    profiles.set(hash, {
+      instance,
+      agent,
+      grant,
+      server,
+      tool,
+      recorded: {
+        outcome: outcome as RecordedVerdict["outcome"],
+        rule,
+        basis: basis as RecordedVerdict["basis"],
+      },
+      recordedShadow:
+        shadowOutcome === ""
+          ? undefined
+          : { outcome: shadowOutcome as RecordedShadow["outcome"], rule: shadowRule },
+      approved: approval === "granted",
+      digest,
+      detailed:
+        approval !== "" || outcome === "approval_required" || argumentTools.has(`${server}\x1f${tool}`),
+    });
+  });
+  return profiles;
+}
+
+interface Details {
+  callId: string;
+  argumentsJson: string | undefined;
+}
+
+function parseDetails(text: string): Map<string, Details> {
+  const details = new Map<string, Details>();
+  forEachLine(text, (line) => {
+    const [instance, seq, callId, args] = line.split("\t") as [string, string, string, string];
+    details.set(`${unescapeField(instance)}\u0000${seq}`, {
+      callId: unescapeField(callId ?? ""),
+      argumentsJson: args === undefined || args === "" ? undefined : unescapeField(args),
+    });
+  });
+  return details;
+}
+
+function callOf(line: string, profiles: Map<string, Profile>, details: Map<string, Details>): RecordedCall {
+  const first = line.indexOf("\t");
+  const second = line.indexOf("\t", first + 1);
+  const third = line.indexOf("\t", second + 1);
+  const fourth = line.indexOf("\t", third + 1);
+  if (fourth === -1) throw new Error(`replay: a stored call has too few columns: ${line.slice(0, 80)}`);
+  const profile = profiles.get(line.slice(0, first));
+  if (profile === undefined) throw new Error(`replay: a stored call has no profile: ${line.slice(0, 80)}`);
+  const seqText = line.slice(first + 1, second);
+  const flags = Number(line.slice(fourth + 1));
+  const detail = profile.detailed ? details.get(`${profile.instance}\u0000${seqText}`) : undefined;
+  return {
+    eventId: "",
+    callId: detail?.callId ?? "",
+    instance: profile.instance,
+    seq: Number(seqText),
+    at: Number(line.slice(second + 1, third)),
+    session: unescapeField(line.slice(third + 1, fourth)),
+    agent: profile.agent,
+    grant: profile.grant,
+    server: profile.server,
+    tool: profile.tool,
+    argumentsJson: detail?.argumentsJson,
+    argumentsAreObject: (flags & 1) === 1,
+    redacted: (flags & 2) === 2,
+    approved: profile.approved,
+    digest: profile.digest,
+    recorded: profile.recorded,
+    recordedShadow: profile.recordedShadow,
+  };
+}
+
+function forEachLine(text: string, visit: (line: string) => void): void {
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
-    const fields = text.slice(start, end).split("\t");
+    if (end > start) visit(text.slice(start, end));
     start = end + 1;
-    if (fields.length !== 20)
-      throw new Error(`replay: a stored call has ${fields.length} columns, expected 20`);
-    const eventId = fields[0] as string;
-    if (eventId === previousId) continue;
-    previousId = eventId;
-    calls.push(callOf(fields));
   }
-  return calls;
-}
-
-function callOf(fields: string[]): RecordedCall {
-  const argumentsJson = fields[19] as string;
-  return {
-    eventId: fields[0] as string,
-    callId: unescapeField(fields[1] as string),
-    instance: unescapeField(fields[2] as string),
-    seq: Number(fields[3]),
-    at: Number(fields[4]),
-    session: unescapeField(fields[5] as string),
-    agent: unescapeField(fields[6] as string),
-    grant: unescapeField(fields[7] as string),
-    server: unescapeField(fields[8] as string),
-    tool: unescapeField(fields[9] as string),
-    recorded: verdictOf(fields[10] as string, fields[11] as string, fields[12] as string),
-    recordedShadow: shadowOf(fields[13] as string, fields[14] as string),
-    approved: fields[15] === "granted",
-    digest: fields[16] as string,
-    redacted: fields[17] === "1",
-    argumentsAreObject: fields[18] === "1",
-    argumentsJson: argumentsJson === "" ? undefined : unescapeField(argumentsJson),
-  };
-}
-
-function verdictOf(outcome: string, rule: string, basis: string): RecordedVerdict {
-  return {
-    outcome: outcome as RecordedVerdict["outcome"],
-    rule: unescapeField(rule),
-    basis: basis as RecordedVerdict["basis"],
-  };
-}
-
-function shadowOf(outcome: string, rule: string): RecordedShadow | undefined {
-  if (outcome === "") return undefined;
-  return { outcome: outcome as RecordedShadow["outcome"], rule: unescapeField(rule) };
 }

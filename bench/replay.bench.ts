@@ -1,0 +1,224 @@
+/**
+ * Replay speed: a generated week of 10 million recorded calls in the embedded ClickHouse, replayed
+ * with a candidate against the live policy (self-check, candidate and cascade decisions for every
+ * call), reading the columns replay uses. Memory is sampled per batch: a one-day window and the whole
+ * week should peak alike (bounded, not growing with calls).
+ *
+ * The week is generated once with the real decider (so the self-check passes) and cached under
+ * .cache/bench/; its rows carry the columns replay and forensics read, with `{}` as event JSON.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  type CompiledPolicy,
+  type DecisionState,
+  decide,
+  evolve,
+  initialState,
+  loadPolicyFile,
+} from "@tollgate/policy";
+import { type ReplayReport, runReplay, storeSource } from "@tollgate/replay";
+import { openStore, type Store } from "@tollgate/store";
+import type { Figure } from "./policy.bench.js";
+
+const CALLS = Number(process.env.TOLLGATE_BENCH_REPLAY_CALLS ?? 10_000_000);
+const WEEK = 7 * 86_400_000;
+const START = Date.UTC(2026, 10, 2);
+const INSTANCES = 4;
+const CHUNK = 250_000;
+const COLUMNS = [
+  "event_id",
+  "type",
+  "schema",
+  "time",
+  "gateway_instance",
+  "chain_seq",
+  "session_id",
+  "agent",
+  "grant",
+  "call_id",
+  "server",
+  "tool",
+  "outcome",
+  "rule",
+  "basis",
+  "decided_at",
+  "policy_digest",
+  "arguments",
+  "event_json",
+];
+
+/** Tools by weight: reads dominate, pod exec is common and rate-limited, a few deletes and unknowns. */
+const TOOL_MIX: [string, number][] = [
+  ["k8s_get_resources", 55],
+  ["k8s_pod_logs", 15],
+  ["k8s_pod_exec", 12],
+  ["k8s_describe_resource", 8],
+  ["k8s_rollout_pause", 4],
+  ["k8s_scale_resource", 2],
+  ["k8s_delete_pod", 2],
+  ["k8s_create_ns", 2],
+];
+
+export async function runReplayBench(): Promise<Figure[]> {
+  const live = await loadPolicyFile("examples/policies/k8s.json");
+  const candidate = await loadPolicyFile("examples/policies/k8s-loosened.json");
+  const path = resolve(`.cache/bench/replay-week-${CALLS}-v1`);
+  const fresh = !existsSync(join(path, "ready"));
+  const store = await openStore({ path });
+  try {
+    const figures: Figure[] = [];
+    if (fresh) figures.push(await generateWeek(store, live, path));
+    const day = await timedReplay(store, live, candidate, {
+      from: START + 3 * 86_400_000,
+      to: START + 4 * 86_400_000,
+    });
+    const week = await timedReplay(store, live, candidate, { from: START, to: START + WEEK });
+    figures.push(
+      {
+        name: `replay a week (${(week.report.summary.calls / 1e6).toFixed(1)}M calls), chDB → decide`,
+        value: week.report.summary.calls / week.seconds,
+        unit: " calls/s",
+        note: `${week.seconds.toFixed(1)} s; self-check ${week.report.selfCheck.mismatches} mismatches; ${week.report.summary.changed} changed`,
+      },
+      {
+        name: "replay one day of it",
+        value: day.report.summary.calls / day.seconds,
+        unit: " calls/s",
+        note: `${(day.report.summary.calls / 1e6).toFixed(2)}M calls in ${day.seconds.toFixed(1)} s`,
+      },
+      { name: "peak heap, one-day window", value: day.peakHeap, unit: "B" },
+      { name: "peak heap, whole week", value: week.peakHeap, unit: "B" },
+      { name: "peak RSS, whole week", value: week.peakRss, unit: "B" },
+    );
+    return figures;
+  } finally {
+    await store.close();
+  }
+}
+
+async function timedReplay(
+  store: Store,
+  live: CompiledPolicy,
+  candidate: CompiledPolicy,
+  window: { from: number; to: number },
+): Promise<{ report: ReplayReport; seconds: number; peakHeap: number; peakRss: number }> {
+  globalThis.gc?.();
+  let peakHeap = 0;
+  let peakRss = 0;
+  const sample = () => {
+    const memory = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, memory.heapUsed);
+    peakRss = Math.max(peakRss, memory.rss);
+  };
+  const started = performance.now();
+  const report = await runReplay(storeSource(store), {
+    candidate,
+    baselines: [live],
+    window,
+    onProgress: sample,
+    id: "bench",
+    createdAt: Date.now(),
+    tollgateVersion: "bench",
+  });
+  sample();
+  return { report, seconds: (performance.now() - started) / 1000, peakHeap, peakRss };
+}
+
+/** Decides the week with the live policy (one state per instance) and bulk-loads it. */
+async function generateWeek(store: Store, live: CompiledPolicy, path: string): Promise<Figure> {
+  const started = performance.now();
+  const random = mulberry32(7);
+  const states: DecisionState[] = Array.from({ length: INSTANCES }, () => initialState());
+  const pick = weighted(TOOL_MIX);
+  let lines: string[] = [];
+  for (let index = 0; index < CALLS; index += 1) {
+    const instance = index % INSTANCES;
+    const at = START + Math.floor((index * WEEK) / CALLS);
+    const session = Math.floor(index / (200 * INSTANCES)) * INSTANCES + instance;
+    const agentIndex = session % 50;
+    const identity = {
+      agent: `agent-${agentIndex}`,
+      grant: `grant-${agentIndex % 10}`,
+      session: `session-${session}`,
+    };
+    const tool = pick(random());
+    const args =
+      tool === "k8s_pod_exec"
+        ? {
+            context: "prod-eu",
+            pod_name: "web-1",
+            command: random() < 0.01 ? "rm -rf /tmp/x" : "ls -la /var/log",
+          }
+        : { context: "prod-eu" };
+    const call = { server: "k8s", tool, args, identity };
+    const state = states[instance] as DecisionState;
+    const decision = decide(live, state, call, at);
+    evolve(state, decision);
+    const id = uuidOf(index);
+    lines.push(
+      [
+        id,
+        "call.decided",
+        "tollgate.event/v1",
+        new Date(at).toISOString().slice(0, 23).replace("T", " "),
+        `bench-gw-${instance}`,
+        String(Math.floor(index / INSTANCES)),
+        identity.session,
+        identity.agent,
+        identity.grant,
+        id,
+        "k8s",
+        tool,
+        decision.outcome,
+        decision.rule,
+        decision.basis,
+        String(at),
+        live.digest,
+        JSON.stringify(args),
+        "{}",
+      ].join("\t"),
+    );
+    if (lines.length === CHUNK) {
+      await store.bulkInsert(COLUMNS, `${lines.join("\n")}\n`);
+      lines = [];
+    }
+  }
+  if (lines.length > 0) await store.bulkInsert(COLUMNS, `${lines.join("\n")}\n`);
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(join(path, "ready"), String(CALLS));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    name: "generate the week (decide + bulk load, once, cached)",
+    value: CALLS / seconds,
+    unit: " calls/s",
+    note: `${seconds.toFixed(0)} s`,
+  };
+}
+
+function uuidOf(index: number): string {
+  return `00000000-0000-7000-8000-${index.toString(16).padStart(12, "0")}`;
+}
+
+function weighted(mix: [string, number][]): (r: number) => string {
+  const total = mix.reduce((sum, [, weight]) => sum + weight, 0);
+  return (r) => {
+    let left = r * total;
+    for (const [tool, weight] of mix) {
+      left -= weight;
+      if (left < 0) return tool;
+    }
+    return mix[0]?.[0] ?? "";
+  };
+}
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
