@@ -151,6 +151,10 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     expect(code).toBe(0);
     expect(report.summary).toMatchObject({ changed: 2, newlyBlocked: 2, newlyAllowed: 0, cascades: 0 });
     expect(cell(report, "allow", "rate_limited")).toBe(2);
+    // The examples name the recorded call.decided events (looked up after the bulk read).
+    for (const example of report.transitions[0]?.examples ?? []) {
+      expect(example.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+    }
     expect(report.transitions[0]?.examples.map((example) => example.tool)).toEqual([
       "k8s_pod_exec",
       "k8s_pod_exec",
