@@ -3,15 +3,20 @@
  * print, return an exit code (see exit-codes.ts).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { addApiCommand } from "./commands/api.js";
 import { listApprovals, resolveApproval } from "./commands/approvals.js";
 import { auditVerify } from "./commands/audit.js";
+import { addDemoCommand } from "./commands/demo.js";
 import { gatewayCommand } from "./commands/gateway.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { validatePolicies } from "./commands/policy-validate.js";
+import { addQueryCommand } from "./commands/query.js";
+import { addSqlCommand } from "./commands/sql.js";
 import { upCommand } from "./commands/up.js";
 import { verifyCommand } from "./commands/verify.js";
 import { ExitCode, UsageError } from "./exit-codes.js";
 import { type Output, processOutput } from "./output.js";
+import { addReplayCommands } from "./replay-commands.js";
 
 export async function main(argv: string[], output: Output = processOutput): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -79,6 +84,11 @@ function buildProgram(output: Output, setExitCode: (code: number) => void): Comm
   addIngestCommand(program, output, setExitCode);
   addAuditCommand(program, output, setExitCode);
   addUpCommand(program, output, setExitCode);
+  addQueryCommand(program, output, setExitCode);
+  addSqlCommand(program, output, setExitCode);
+  addApiCommand(program, output, setExitCode);
+  addReplayCommands(program, output, setExitCode);
+  addDemoCommand(program, output, setExitCode);
   return program;
 }
 
@@ -213,6 +223,8 @@ function addUpCommand(program: Command, output: Output, setExitCode: (code: numb
     .option("--grant <id>", "the grant for --agent-token-env", "default")
     .option("--admin-token-env <var>", "accept this environment variable's token for approvals")
     .option("--server-id <id>", "id of the upstream given after `--`", "upstream")
+    .option("--api-listen <host:port>", "where the forensics API and web UI listen", "127.0.0.1:8788")
+    .option("--no-api", "run without the forensics API and web UI")
     .exitOverride()
     .action(async (command: string[], options) =>
       setExitCode(await upCommand(command, { ...options, kafkaTopic: "tollgate.events" }, output)),
