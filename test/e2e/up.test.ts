@@ -34,6 +34,9 @@ test("tollgate up: every call's events end in the embedded ClickHouse, chain int
       data,
       "--listen",
       `127.0.0.1:${port}`,
+      // Not the default 8788: a running `npm start` must not make this test fail.
+      "--api-listen",
+      `127.0.0.1:${await freePort()}`,
       "--agent-token-env",
       "UP_TOKEN",
       "--agent",

@@ -178,7 +178,8 @@ async function replayThroughApi(
     filter: filterOf(options),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   };
-  const url = new URL("/api/v1/replays", api);
+  // Relative to the API's own path, so an API behind a prefix (https://host/tollgate/) keeps it.
+  const url = new URL("api/v1/replays", api.endsWith("/") ? api : `${api}/`);
   const response = await fetch(url, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
