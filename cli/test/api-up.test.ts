@@ -194,6 +194,46 @@ test("calls through the gateway are queryable through the API; a held call is ap
   ]);
 });
 
+test("tollgate replay --api replays a candidate next to the store that up holds", async () => {
+  const loosened = fileURLToPath(new URL("../../examples/policies/k8s-loosened.json", import.meta.url));
+  const out: string[] = [];
+  const err: string[] = [];
+  process.env.UP_ADMIN = tokens.UP_ADMIN;
+  const code = await main(
+    [
+      "replay",
+      "--api",
+      api,
+      "--token-env",
+      "UP_ADMIN",
+      "--policy",
+      loosened,
+      "--baseline",
+      policy,
+      "--since",
+      "1h",
+      "--format",
+      "json",
+    ],
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+  );
+  expect(err).toEqual([]);
+  expect(code).toBe(ExitCode.ok);
+  const report = JSON.parse(out.join("")) as {
+    id: string;
+    selfCheck: { checked: number; mismatches: number };
+    coverage: { calls: number; approvals: number };
+    summary: { changed: number };
+  };
+  // The first test's five calls (and the approved call's re-decision), reproduced by the live policy;
+  // the loosened pod-exec limit changes none of them.
+  expect(report.coverage).toMatchObject({ calls: 5, approvals: 1 });
+  expect(report.selfCheck).toEqual({ checked: 6, mismatches: 0, examples: [] });
+  expect(report.summary.changed).toBe(0);
+  const { body } = await getJson("/replays");
+  expect(JSON.stringify(body)).toContain(report.id);
+});
+
 test("the web UI is served at / without a token; the API is not", async () => {
   const page = await fetch(`${api}/`);
   expect(page.status).toBe(200);
