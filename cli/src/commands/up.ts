@@ -102,14 +102,14 @@ function hints(options: UpOptions, gatewayListen: string, api: RunningApi | unde
   const mcp = `http://${hostForUrl(host)}:${port}/mcp`;
   const lines: [string, string][] = [
     [`point an MCP client at ${mcp}`, "with `Authorization: Bearer <agent token>`"],
-    ["npx tollgate demo traffic", "sample agent traffic through the gateway"],
+    ["npx tollgate demo traffic", "a realistic day of agent calls into the spool this process ingests"],
   ];
   if (api !== undefined) {
     lines.push(
       [`open ${api.url}/`, `the web UI: sign in with ${READ_TOKEN_ENV} or ${admin}`],
       [`npx tollgate query sessions --api ${api.url}`, `with ${READ_TOKEN_ENV} set (tollgate sql too)`],
       [
-        `npx tollgate replay --api ${api.url} --policy examples/policies/k8s-loosened.json --since 1d`,
+        `npx tollgate replay --api ${api.url} --policy examples/policies/k8s-loosened.json --baseline examples/policies/k8s.json --since 1d`,
         "what a candidate policy would change",
       ],
     );
