@@ -96,7 +96,7 @@ test("calls through the gateway are queryable through the API; a held call is ap
   expect(stderr).toContain(`tollgate up: forensics API at ${api}/api/v1, web UI at ${api}/`);
   expect(stderr).toContain(`point an MCP client at ${mcp}`);
   expect(stderr).toContain(
-    `npx tollgate replay --api ${api} --policy examples/policies/k8s-loosened.json --since 1d`,
+    `npx tollgate replay --api ${api} --policy examples/policies/k8s-loosened.json --baseline examples/policies/k8s.json --since 1d`,
   );
 
   const client = new Client({ name: "up-api-test", version: "1" });
