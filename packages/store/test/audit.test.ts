@@ -1,8 +1,8 @@
 /** The store as the audit trail: `tollgate audit verify` reads an instance's chain back and checks it. */
 import { type TollgateEvent, verifyChains } from "@tollgate/events";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
 import type { Store } from "../src/index.js";
-import { recentHour, TestGateway, uniqueName } from "./support/gateway.js";
 import { makeTarget, type TestTarget, targetNames } from "./support/targets.js";
 
 /** Ten calls of one agent: twenty chained events. */

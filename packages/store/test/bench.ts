@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TollgateEvent } from "@tollgate/events";
+import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
 import { openStore, type Store, storeOptionsFromEnv } from "../src/index.js";
-import { recentHour, TestGateway, uniqueName } from "./support/gateway.js";
 
 export const BATCH = 10_000;
 

@@ -1,7 +1,7 @@
 import { serializeEvent, type TollgateEvent } from "@tollgate/events";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DAY, recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
 import type { EventFilter, Store } from "../src/index.js";
-import { DAY, recentHour, TestGateway, uniqueName } from "./support/gateway.js";
 import { makeTarget, rowsOf, type TestTarget, targetNames } from "./support/targets.js";
 
 /** Two sessions' worth of calls, one in the previous month's partition, plus a policy load. */

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
 import { activeEnginePath, EnginePathError, openStore, StoreUnavailableError } from "../src/index.js";
-import { recentHour, TestGateway, uniqueName } from "./support/gateway.js";
 
 const directories: string[] = [];
 const directory = () => {

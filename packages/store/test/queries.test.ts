@@ -1,7 +1,7 @@
 import type { TollgateEvent } from "@tollgate/events";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DAY, recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
 import type { CallRecord, EventFilter, Store } from "../src/index.js";
-import { DAY, recentHour, TestGateway, uniqueName } from "./support/gateway.js";
 import { makeTarget, type TestTarget, targetNames } from "./support/targets.js";
 
 const HOUR = 3_600_000;
@@ -119,7 +119,7 @@ describe.each(targetNames())("forensic queries on %s", (name) => {
       grant: `${alice}-grant`,
       server: "k8s",
       rule: "tools.k8s_scale",
-      basis: "rule",
+      basis: "approval", // an approve rule holding the call, as the gateway records it
       time: t0 + 4 * HOUR,
       callId: decided?.type === "call.decided" ? decided.payload.call.id : "?",
     });

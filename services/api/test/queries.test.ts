@@ -4,8 +4,8 @@
  */
 import type { TollgateEvent } from "@tollgate/events";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DAY, HOUR, MINUTE } from "../../../test/support/recorded-events.js";
 import { type Fixture, get, openFixture, qs } from "./support/fixture.js";
-import { DAY, HOUR, MINUTE } from "./support/gateway.js";
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -436,7 +436,7 @@ describe("one event and its place in the chain", () => {
   });
 
   test("a missing predecessor and an edited event do not verify", async () => {
-    const { TestGateway, uniqueName } = await import("./support/gateway.js");
+    const { TestGateway, uniqueName } = await import("../../../test/support/recorded-events.js");
     const other = new TestGateway(uniqueName("gw-tampered"));
     const [zero, one, two, three] = [0, 1, 2, 3].map((i) => other.policyLoaded(fx.data.t0 + i));
     const edited = { ...three!, payload: { ...three!.payload, source: "elsewhere.json" } } as TollgateEvent;

@@ -9,8 +9,16 @@ import { join } from "node:path";
 import type { TollgateEvent } from "@tollgate/events";
 import { openStore, type Store } from "@tollgate/store";
 import type { FastifyInstance } from "fastify";
+import {
+  DAY,
+  HOUR,
+  limitCounter,
+  MINUTE,
+  recentHour,
+  TestGateway,
+  uniqueName,
+} from "../../../../test/support/recorded-events.js";
 import { type ApiOptions, createApi, sha256Hex } from "../../src/index.js";
-import { DAY, HOUR, limitCounter, MINUTE, recentHour, TestGateway, uniqueName } from "./gateway.js";
 
 export const READ_TOKEN = "read-token-for-tests";
 export const ADMIN_TOKEN = "admin-token-for-tests";

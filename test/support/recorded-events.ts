@@ -1,8 +1,7 @@
 /**
  * Realistic events, made the way a gateway makes them: arguments redacted and hashed, decisions
  * with policy and counters, approvals requested and resolved, each instance's events sealed by its
- * own EventChain. (Copied from packages/store/test/support and grown: tests do not import another
- * package's test folder.)
+ * own EventChain. Shared by the store's and the API's tests.
  */
 import {
   createRedactor,
