@@ -34,6 +34,7 @@ export {
   type SelfCheck,
   type TransitionCell,
 } from "./report.js";
+export { reportRecord } from "./report-record.js";
 export {
   type CallLocator,
   type CallSource,

@@ -308,6 +308,18 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     expect(html.out).toContain("17 calls replayed: 2 would change");
   });
 
+  it("--save keeps the judged report in the store, verdict included", async () => {
+    const { code, report } = await replay("open", "--fail-on", "newly-allowed>0", "--save");
+    expect(code).toBe(1);
+    const store = await openStore({ path: storeDir });
+    try {
+      const saved = await store.replayReport(report.id);
+      expect(saved).toMatchObject({ verdict: "fail", calls: 17, changed: 2, candidateName: "open" });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("tollgate gate validates, verifies and replays, with one verdict and every reason", async () => {
     const markdownFile = join(dir, "gate.md");
     const passing = await run([

@@ -19,6 +19,7 @@ import {
   type ReplayWindow,
   type ReportFormat,
   renderReport,
+  reportRecord,
   runReplay,
   spoolSource,
   storeSource,
@@ -74,12 +75,13 @@ export async function replayAndJudge(
 ): Promise<ReplayOutcome> {
   const thresholds = thresholdsOf(options.failOn ?? []);
   const window = windowOf(options, Date.now());
-  const report =
-    options.api === undefined
-      ? await replayLocally(candidate, baselines, window, options)
-      : await replayThroughApi(options.api, window, options);
-  const verdict = judge(report, thresholds, options.minCoverage / 100);
-  return { report: { ...report, verdict }, verdict };
+  const judged = (report: ReplayReport): ReplayOutcome => {
+    const verdict = judge(report, thresholds, options.minCoverage / 100);
+    return { report: { ...report, verdict }, verdict };
+  };
+  return options.api === undefined
+    ? replayLocally(candidate, baselines, window, options, judged)
+    : judged(await replayThroughApi(options.api, window, options));
 }
 
 export function exitCodeOf(verdict: Verdict): number {
@@ -98,7 +100,8 @@ async function replayLocally(
   baselines: CompiledPolicy[],
   window: ReplayWindow,
   options: ReplayCommandOptions,
-): Promise<ReplayReport> {
+  judged: (report: ReplayReport) => ReplayOutcome,
+): Promise<ReplayOutcome> {
   const store =
     options.spool === undefined && options.events === undefined
       ? await openReplayStore(options.store)
@@ -124,8 +127,11 @@ async function replayLocally(
       tollgateVersion: GATEWAY_VERSION,
     });
     progress?.done();
-    if (options.save === true && store !== undefined) await saveReport(store, report);
-    return report;
+    // Judged before it is saved, so that the stored report carries its verdict.
+    const outcome = judged(report);
+    if (options.save === true && store !== undefined)
+      await store.saveReplayReport(reportRecord(outcome.report));
+    return outcome;
   } finally {
     await store?.close();
   }
@@ -141,21 +147,6 @@ async function openReplayStore(directory: string): Promise<Store> {
       : "";
     throw new UsageError(`cannot open the store: ${message}${locked}`);
   }
-}
-
-async function saveReport(store: Store, report: ReplayReport): Promise<void> {
-  await store.saveReplayReport({
-    id: report.id,
-    createdAt: report.createdAt,
-    candidateName: report.provenance.candidate.name,
-    candidateDigest: report.provenance.candidate.digest,
-    from: report.provenance.window.from,
-    to: report.provenance.window.to,
-    verdict: report.verdict?.result ?? "",
-    calls: report.summary.calls,
-    changed: report.summary.changed,
-    json: JSON.stringify(report),
-  });
 }
 
 /** The API runs the replay next to its store and returns the report; the verdict is judged here. */

@@ -11,6 +11,7 @@ import {
   type ReplayFilter,
   type ReplayReport,
   renderReport,
+  reportRecord,
   runReplay,
   storeSource,
   type Threshold,
@@ -221,7 +222,7 @@ export async function replayRoutes(api: FastifyInstance, options: ApiOptions): P
           tollgateVersion: REPLAY_TOLLGATE_VERSION,
         });
         const judged = { ...report, verdict: judge(report, job.thresholds, request.body.minCoverage / 100) };
-        const record = recordOf(judged);
+        const record = reportRecord(judged);
         await store.saveReplayReport(record);
         options.log?.(`tollgate api: replay ${record.id} of ${record.candidateName}: ${record.verdict}`);
         return { summary: summaryOf(record), report: judged };
@@ -266,21 +267,6 @@ async function savedReport(store: Store, id: string): Promise<ReplayReportRecord
   const record = await store.replayReport(id);
   if (record === undefined) throw notFound(`no replay report ${id} is saved`);
   return record;
-}
-
-function recordOf(report: ReplayReport): ReplayReportRecord {
-  return {
-    id: report.id,
-    createdAt: report.createdAt,
-    candidateName: report.provenance.candidate.name,
-    candidateDigest: report.provenance.candidate.digest,
-    from: report.provenance.window.from,
-    to: report.provenance.window.to,
-    verdict: report.verdict?.result ?? "",
-    calls: report.summary.calls,
-    changed: report.summary.changed,
-    json: JSON.stringify(report),
-  };
 }
 
 function summaryOf(record: ReplayReportRecord): ReplayReportSummary {
