@@ -2,7 +2,7 @@
  * The tollgate command line. Each subcommand is a thin shell: parse options, call a package,
  * print, return an exit code (see exit-codes.ts).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { addApiCommand } from "./commands/api.js";
 import { listApprovals, resolveApproval } from "./commands/approvals.js";
 import { auditVerify } from "./commands/audit.js";
@@ -15,6 +15,7 @@ import { addSqlCommand } from "./commands/sql.js";
 import { upCommand } from "./commands/up.js";
 import { verifyCommand } from "./commands/verify.js";
 import { ExitCode, UsageError } from "./exit-codes.js";
+import { integer, positiveInteger } from "./option-values.js";
 import { type Output, processOutput } from "./output.js";
 import { addReplayCommands } from "./replay-commands.js";
 
@@ -229,16 +230,4 @@ function addUpCommand(program: Command, output: Output, setExitCode: (code: numb
     .action(async (command: string[], options) =>
       setExitCode(await upCommand(command, { ...options, kafkaTopic: "tollgate.events" }, output)),
     );
-}
-
-function integer(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new InvalidArgumentError(`"${value}" is not a whole number`);
-  return parsed;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = integer(value);
-  if (parsed < 1) throw new InvalidArgumentError(`"${value}" must be at least 1`);
-  return parsed;
 }

@@ -1,9 +1,10 @@
 /** The command-line surface of `tollgate replay` and `tollgate gate`: options, help, exit codes. */
 
 import { FORMATS } from "@tollgate/replay";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { gateCommand } from "./commands/gate.js";
 import { replayCommand } from "./commands/replay.js";
+import { integer, percent, positiveInteger } from "./option-values.js";
 import type { Output } from "./output.js";
 
 const EXIT_CODES =
@@ -86,24 +87,4 @@ function withReplayOptions(command: Command): Command {
     .addOption(new Option("--samples <n>", "examples per changed cell").argParser(positiveInteger))
     .option("--no-progress", "no progress bar on stderr")
     .exitOverride();
-}
-
-function integer(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed)) throw new InvalidArgumentError(`"${value}" is not a whole number`);
-  return parsed;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = integer(value);
-  if (parsed < 1) throw new InvalidArgumentError(`"${value}" must be at least 1`);
-  return parsed;
-}
-
-function percent(value: string): number {
-  const parsed = Number(value.replace(/%$/, ""));
-  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
-    throw new InvalidArgumentError(`"${value}" is not a percentage from 0 to 100`);
-  }
-  return parsed;
 }

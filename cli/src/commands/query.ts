@@ -20,8 +20,9 @@ import {
   remoteApi,
 } from "@tollgate/api";
 import { openStore, type Store, StoreUnavailableError, storeOptionsFromEnv } from "@tollgate/store";
-import { Argument, type Command, InvalidArgumentError, Option } from "commander";
+import { Argument, type Command, Option } from "commander";
 import { ExitCode, UsageError } from "../exit-codes.js";
+import { positiveInteger } from "../option-values.js";
 import { type Output, table } from "../output.js";
 
 export const DEFAULT_STORE = ".tollgate/clickhouse";
@@ -124,13 +125,6 @@ export function addQueryCommand(program: Command, output: Output, setExitCode: (
     .action(async (name: QueryName, id: string | undefined, options: QueryOptions) =>
       setExitCode(await queryCommand(name, id, options, output)),
     );
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 1)
-    throw new InvalidArgumentError(`"${value}" must be a whole number ≥ 1`);
-  return parsed;
 }
 
 export async function queryCommand(
