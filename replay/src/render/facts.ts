@@ -3,7 +3,8 @@
  * Formats differ in markup only, so they cannot disagree about a number.
  */
 import { CATEGORIES, CATEGORY_LABELS } from "../categories.js";
-import type { ReplayReport } from "../report.js";
+import type { ReplayReport, TransitionCell } from "../report.js";
+import type { GroupCount } from "../tally.js";
 import { coverageOf, formatPercent } from "../verdict.js";
 
 export const ATTRIBUTION_ROWS = 10;
@@ -74,4 +75,44 @@ export function verdictLines(report: ReplayReport): string[] {
   if (verdict === undefined) return [];
   const title = { pass: "PASS", fail: "FAIL", invalid: "INVALID" }[verdict.result];
   return [`verdict: ${title}`, ...verdict.reasons.map((reason) => `  - ${reason}`)];
+}
+
+/** A table before markup: a header and rows of cell text. */
+export interface Grid {
+  header: string[];
+  rows: string[][];
+}
+
+/** Changed calls grouped by one key (the first column's title is the format's). */
+export function attributionGrid(title: string, counts: readonly GroupCount[]): Grid {
+  return {
+    header: [title, "calls", "newly allowed", "newly blocked", "cascades", "sessions"],
+    rows: counts
+      .slice(0, ATTRIBUTION_ROWS)
+      .map((count) => [
+        count.key,
+        String(count.calls),
+        String(count.newlyAllowed),
+        String(count.newlyBlocked),
+        String(count.cascades),
+        String(count.sessions),
+      ]),
+  };
+}
+
+/** One changed cell's sampled examples. */
+export function examplesGrid(transition: TransitionCell): Grid {
+  return {
+    header: ["event", "time", "tool", "agent", "session", "before", "after", "why now"],
+    rows: transition.examples.map((example) => [
+      example.eventId,
+      isoTime(example.at),
+      example.tool,
+      example.agent,
+      example.session,
+      example.before.rule,
+      `${example.after.rule}${example.cascade ? " (cascade)" : ""}`,
+      example.after.reason,
+    ]),
+  };
 }

@@ -7,8 +7,10 @@ import type { ReplayReport } from "../report.js";
 import type { GroupCount } from "../tally.js";
 import type { Timeline } from "../timeline.js";
 import {
-  ATTRIBUTION_ROWS,
+  attributionGrid,
   coverageLines,
+  examplesGrid,
+  type Grid,
   headline,
   isoTime,
   matrixRows,
@@ -34,7 +36,7 @@ td:first-child,th:first-child{text-align:left}.verdict{font-weight:bold;font-siz
 <p data-testid="replay-headline"><strong>${escapeHtml(headline(report))}</strong></p>
 ${verdictBlock(report)}
 <h2>Before × after</h2>
-${table(matrix.header, matrix.rows)}
+${gridTable(matrix)}
 <h2>Decisions over time</h2>
 ${legend()}
 <h3>Recorded</h3>${chart(report.timeline, "before")}
@@ -90,43 +92,19 @@ function chart(timeline: Timeline, side: "before" | "after"): string {
 
 function attribution(title: string, counts: GroupCount[]): string {
   if (counts.length === 0) return "";
-  return `<h2>${escapeHtml(title)}</h2>${table(
-    ["", "calls", "newly allowed", "newly blocked", "cascades", "sessions"],
-    counts
-      .slice(0, ATTRIBUTION_ROWS)
-      .map((count) => [
-        count.key,
-        String(count.calls),
-        String(count.newlyAllowed),
-        String(count.newlyBlocked),
-        String(count.cascades),
-        String(count.sessions),
-      ]),
-  )}`;
+  return `<h2>${escapeHtml(title)}</h2>${gridTable(attributionGrid("", counts))}`;
 }
 
 function examples(report: ReplayReport): string {
   return report.transitions
     .map(
       (transition) =>
-        `<h2>${escapeHtml(`${CATEGORY_LABELS[transition.before]} → ${CATEGORY_LABELS[transition.after]}: ${transition.calls} calls (${transition.cascades} cascades)`)}</h2>${table(
-          ["event", "time", "tool", "agent", "session", "before", "after", "why now"],
-          transition.examples.map((example) => [
-            example.eventId,
-            isoTime(example.at),
-            example.tool,
-            example.agent,
-            example.session,
-            example.before.rule,
-            `${example.after.rule}${example.cascade ? " (cascade)" : ""}`,
-            example.after.reason,
-          ]),
-        )}`,
+        `<h2>${escapeHtml(`${CATEGORY_LABELS[transition.before]} → ${CATEGORY_LABELS[transition.after]}: ${transition.calls} calls (${transition.cascades} cascades)`)}</h2>${gridTable(examplesGrid(transition))}`,
     )
     .join("\n");
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function gridTable({ header, rows }: Grid): string {
   const head = `<tr>${header.map((cell) => `<th>${escapeHtml(cell)}</th>`).join("")}</tr>`;
   const body = rows
     .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join("")}</tr>`)

@@ -2,7 +2,15 @@
 import { CATEGORY_LABELS } from "../categories.js";
 import type { ReplayReport } from "../report.js";
 import type { GroupCount } from "../tally.js";
-import { ATTRIBUTION_ROWS, coverageLines, headline, isoTime, matrixRows, provenanceLines } from "./facts.js";
+import {
+  attributionGrid,
+  coverageLines,
+  examplesGrid,
+  type Grid,
+  headline,
+  matrixRows,
+  provenanceLines,
+} from "./facts.js";
 
 export function renderMarkdown(report: ReplayReport): string {
   const matrix = matrixRows(report);
@@ -18,7 +26,7 @@ export function renderMarkdown(report: ReplayReport): string {
     "",
     ...(verdict?.reasons.map((reason) => `- ${cell(reason)}`) ?? []),
     "",
-    table(matrix.header, matrix.rows),
+    gridTable(matrix),
     "",
     ...coverageLines(report).map((line) => `- ${cell(line)}`),
     "",
@@ -39,50 +47,21 @@ export function renderMarkdown(report: ReplayReport): string {
 
 function attribution(title: string, counts: GroupCount[]): string[] {
   if (counts.length === 0) return [];
-  return [
-    `#### ${title}`,
-    "",
-    table(
-      ["", "calls", "newly allowed", "newly blocked", "cascades", "sessions"],
-      counts
-        .slice(0, ATTRIBUTION_ROWS)
-        .map((count) => [
-          count.key,
-          String(count.calls),
-          String(count.newlyAllowed),
-          String(count.newlyBlocked),
-          String(count.cascades),
-          String(count.sessions),
-        ]),
-    ),
-    "",
-  ];
+  return [`#### ${title}`, "", gridTable(attributionGrid("", counts)), ""];
 }
 
 function examples(report: ReplayReport): string[] {
   return report.transitions.flatMap((transition) => [
     `<details><summary>${CATEGORY_LABELS[transition.before]} → ${CATEGORY_LABELS[transition.after]}: ${transition.calls} calls (${transition.cascades} cascades)</summary>`,
     "",
-    table(
-      ["event", "time", "tool", "agent", "session", "before", "after", "why now"],
-      transition.examples.map((example) => [
-        example.eventId,
-        isoTime(example.at),
-        example.tool,
-        example.agent,
-        example.session,
-        example.before.rule,
-        `${example.after.rule}${example.cascade ? " (cascade)" : ""}`,
-        example.after.reason,
-      ]),
-    ),
+    gridTable(examplesGrid(transition)),
     "",
     "</details>",
     "",
   ]);
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function gridTable({ header, rows }: Grid): string {
   const line = (cells: readonly string[]) => `| ${cells.map(cell).join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }

@@ -3,7 +3,7 @@ import { CATEGORY_LABELS } from "../categories.js";
 import type { ReplayReport } from "../report.js";
 import type { GroupCount } from "../tally.js";
 import {
-  ATTRIBUTION_ROWS,
+  attributionGrid,
   coverageLines,
   headline,
   isoTime,
@@ -51,19 +51,8 @@ function attributionTables(report: ReplayReport): string[] {
   ];
   return groups
     .filter(([, counts]) => counts.length > 0)
-    .map(([title, counts]) =>
-      textTable(
-        [title, "calls", "newly allowed", "newly blocked", "cascades", "sessions"],
-        counts
-          .slice(0, ATTRIBUTION_ROWS)
-          .map((count) => [
-            count.key,
-            String(count.calls),
-            String(count.newlyAllowed),
-            String(count.newlyBlocked),
-            String(count.cascades),
-            String(count.sessions),
-          ]),
-      ),
-    );
+    .map(([title, counts]) => {
+      const grid = attributionGrid(title, counts);
+      return textTable(grid.header, grid.rows);
+    });
 }
