@@ -19,6 +19,7 @@ import {
 } from "@tollgate/policy";
 import { type ReplayReport, runReplay, storeSource } from "@tollgate/replay";
 import { openStore, type Store } from "@tollgate/store";
+import { seededRandom } from "./machine.js";
 import type { Figure } from "./policy.bench.js";
 
 const CALLS = Number(process.env.TOLLGATE_BENCH_REPLAY_CALLS ?? 10_000_000);
@@ -128,7 +129,7 @@ async function timedReplay(
 /** Decides the week with the live policy (one state per instance) and bulk-loads it. */
 async function generateWeek(store: Store, live: CompiledPolicy, path: string): Promise<Figure> {
   const started = performance.now();
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   const states: DecisionState[] = Array.from({ length: INSTANCES }, () => initialState());
   const pick = weighted(TOOL_MIX);
   let lines: string[] = [];
@@ -209,16 +210,5 @@ function weighted(mix: [string, number][]): (r: number) => string {
       if (left < 0) return tool;
     }
     return mix[0]?.[0] ?? "";
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
