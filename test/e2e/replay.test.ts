@@ -61,9 +61,10 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-async function replay(candidate: string, ...extra: string[]) {
-  const result = await run([
-    "replay",
+/** A command over the recorded window, with `candidate` as the policy and the live one as baseline. */
+function againstRecording(command: "replay" | "gate", candidate: string): string[] {
+  return [
+    command,
     "--store",
     storeDir,
     "--policy",
@@ -74,10 +75,11 @@ async function replay(candidate: string, ...extra: string[]) {
     String(from),
     "--to",
     String(to),
-    "--format",
-    "json",
-    ...extra,
-  ]);
+  ];
+}
+
+async function replay(candidate: string, ...extra: string[]) {
+  const result = await run([...againstRecording("replay", candidate), "--format", "json", ...extra]);
   return { ...result, report: JSON.parse(result.out) as ReplayReport };
 }
 
@@ -248,36 +250,12 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
   });
 
   it("renders the same numbers as Markdown, JUnit and HTML", async () => {
-    const markdown = await run([
-      "replay",
-      "--store",
-      storeDir,
-      "--policy",
-      files.tight as string,
-      "--baseline",
-      files.live as string,
-      "--from",
-      String(from),
-      "--to",
-      String(to),
-      "--format",
-      "markdown",
-    ]);
+    const markdown = await run([...againstRecording("replay", "tight"), "--format", "markdown"]);
     expect(markdown.out).toContain("17 calls replayed: 2 would change (0 newly allowed, 2 newly blocked");
     expect(markdown.out).toContain("| allow | 7 | 0 | 0 | 0 | 2 | 0 |");
     const junitFile = join(dir, "replay.xml");
     const junit = await run([
-      "replay",
-      "--store",
-      storeDir,
-      "--policy",
-      files.open as string,
-      "--baseline",
-      files.live as string,
-      "--from",
-      String(from),
-      "--to",
-      String(to),
+      ...againstRecording("replay", "open"),
       "--format",
       "junit",
       "--output",
@@ -289,21 +267,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     const xml = await readFile(junitFile, "utf8");
     expect(xml).toContain('failures="1"');
     expect(xml).toContain('<failure message="2 calls (11.8%)">');
-    const html = await run([
-      "replay",
-      "--store",
-      storeDir,
-      "--policy",
-      files.tight as string,
-      "--baseline",
-      files.live as string,
-      "--from",
-      String(from),
-      "--to",
-      String(to),
-      "--format",
-      "html",
-    ]);
+    const html = await run([...againstRecording("replay", "tight"), "--format", "html"]);
     expect(html.out).toContain("<svg");
     expect(html.out).toContain("17 calls replayed: 2 would change");
   });
@@ -323,17 +287,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
   it("tollgate gate validates, verifies and replays, with one verdict and every reason", async () => {
     const markdownFile = join(dir, "gate.md");
     const passing = await run([
-      "gate",
-      "--store",
-      storeDir,
-      "--policy",
-      files.tight as string,
-      "--baseline",
-      files.live as string,
-      "--from",
-      String(from),
-      "--to",
-      String(to),
+      ...againstRecording("gate", "tight"),
       "--runs",
       "50",
       "--markdown",
@@ -342,21 +296,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     expect(passing.code).toBe(0);
     expect(passing.out).toContain("gate: PASS");
     expect(await readFile(markdownFile, "utf8")).toContain("**gate: pass**");
-    const failing = await run([
-      "gate",
-      "--store",
-      storeDir,
-      "--policy",
-      files.open as string,
-      "--baseline",
-      files.live as string,
-      "--from",
-      String(from),
-      "--to",
-      String(to),
-      "--runs",
-      "50",
-    ]);
+    const failing = await run([...againstRecording("gate", "open"), "--runs", "50"]);
     expect(failing.code).toBe(1);
     expect(failing.out).toContain("gate: FAIL");
     expect(failing.out).toContain("threshold newly-allowed>0 breached: 2 calls");
