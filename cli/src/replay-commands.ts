@@ -60,6 +60,11 @@ function withReplayOptions(command: Command): Command {
     )
     .option("--spool <dir>", "read the calls from a spool instead of the store")
     .option("--events <file>", "read the calls from a gateway's events file (JSON lines)")
+    .option(
+      "--kafka <brokers>",
+      "read the calls straight from the events topic (host:port,…); commits nothing",
+    )
+    .option("--kafka-topic <name>", "with --kafka: the events topic", "tollgate.events")
     .option("--api <url>", "ask a running tollgate API (which holds the store) to replay")
     .option(
       "--token-env <var>",

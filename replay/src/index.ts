@@ -42,10 +42,12 @@ export {
   DEFAULT_SEED,
   type ReplayOptions,
   type ReplayProgress,
+  ReplaySourceError,
   runReplay,
 } from "./run.js";
 export { eventsSource, recordedCallOf } from "./sources/events.js";
 export { eventsFileSource, spoolSource } from "./sources/files.js";
+export { type KafkaSourceOptions, kafkaSource } from "./sources/kafka.js";
 export { storeSource } from "./sources/store.js";
 export type { GroupCount } from "./tally.js";
 export type { Timeline, TimelineBucket } from "./timeline.js";

@@ -145,7 +145,6 @@ export interface ReportContext {
   baselines: PolicyRef[];
   window: ReplayWindow;
   warmupFrom: number;
-  source: ReplaySource;
   filter: ReplayFilter;
   seed: number;
   samplesPerCell: number;
@@ -220,7 +219,8 @@ export class ReportBuilder implements ReplayObserver {
     if (this.reported(call) && !call.approved) this.count(this.notReplayable, reason);
   }
 
-  build(names: ReadonlyMap<string, string>): ReplayReport {
+  /** `source` is described after reading: a topic's offsets or a skipped message are known only then. */
+  build(names: ReadonlyMap<string, string>, source: ReplaySource): ReplayReport {
     const { context } = this;
     return {
       schema: REPORT_SCHEMA,
@@ -233,7 +233,7 @@ export class ReportBuilder implements ReplayObserver {
         recordedPolicies: digestCounts(this.recordedDigests, names),
         window: context.window,
         warmupFrom: context.warmupFrom,
-        source: context.source,
+        source,
         filter: context.filter,
         seed: context.seed,
       },

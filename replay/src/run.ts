@@ -8,6 +8,7 @@ import { matchesFilter, type RecordedCall, type ReplayFilter, type ReplayWindow 
 import { type PolicyRef, type ReplayReport, type ReplaySource, ReportBuilder } from "./report.js";
 
 export interface CallSource {
+  /** Asked after reading, so it can say what was read (offsets, skipped messages). */
   describe(): ReplaySource;
   /**
    * The recorded first decisions and approval re-decisions in [from, to), in each gateway
@@ -25,6 +26,9 @@ export interface CallSource {
    */
   eventIds?(calls: readonly CallLocator[], range: ReplayWindow): Promise<ReadonlyMap<string, string>>;
 }
+
+/** A source that cannot be read as named (no such topic, broker, file): the user's input, exit 3. */
+export class ReplaySourceError extends Error {}
 
 export interface CallLocator {
   instance: string;
@@ -76,7 +80,6 @@ export async function runReplay(source: CallSource, options: ReplayOptions): Pro
       baselines: options.baselines.map(refOf),
       window: options.window,
       warmupFrom,
-      source: source.describe(),
       filter,
       seed: options.seed ?? DEFAULT_SEED,
       samplesPerCell: options.samplesPerCell ?? DEFAULT_SAMPLES_PER_CELL,
@@ -108,7 +111,7 @@ export async function runReplay(source: CallSource, options: ReplayOptions): Pro
       });
     }
   }
-  return withEventIds(builder.build(await namesOf(source, options)), source, range);
+  return withEventIds(builder.build(await namesOf(source, options), source.describe()), source, range);
 }
 
 /** Fills in the event ids of the examples when the source read calls without them. */

@@ -15,11 +15,7 @@ export interface KafkaTopicsOptions {
 export async function connectKafka(
   options: KafkaTopicsOptions,
 ): Promise<{ kafka: Kafka; topics: BusTopics }> {
-  const brokers = options.brokers
-    .split(",")
-    .map((broker) => broker.trim())
-    .filter((broker) => broker !== "");
-  if (brokers.length === 0) throw new UsageError("--kafka needs at least one broker (host:port)");
+  const brokers = brokersOf(options.brokers);
   const kafka = createKafka({ brokers, clientId: options.clientId });
   const admin = kafka.admin();
   try {
@@ -35,4 +31,14 @@ export async function connectKafka(
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** `--kafka host:port,…` as a list; empty is a usage error. */
+export function brokersOf(option: string): string[] {
+  const brokers = option
+    .split(",")
+    .map((broker) => broker.trim())
+    .filter((broker) => broker !== "");
+  if (brokers.length === 0) throw new UsageError("--kafka needs at least one broker (host:port)");
+  return brokers;
 }

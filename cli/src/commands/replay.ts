@@ -6,16 +6,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
+import { createKafka, KafkaLogLevel } from "@tollgate/bus";
 import { GATEWAY_VERSION } from "@tollgate/gateway";
 import { type CompiledPolicy, formatProblem, readPolicyFile } from "@tollgate/policy";
 import {
   type CallSource,
   eventsFileSource,
   judge,
+  kafkaSource,
   parseThreshold,
   type ReplayFilter,
   type ReplayProgress,
   type ReplayReport,
+  ReplaySourceError,
   type ReplayWindow,
   type ReportFormat,
   renderReport,
@@ -30,12 +33,15 @@ import {
 import { openStore, type Store, storeOptionsFromEnv } from "@tollgate/store";
 import { ExitCode, UsageError } from "../exit-codes.js";
 import type { Output } from "../output.js";
+import { brokersOf } from "./kafka.js";
 import { type ReplayWindowOptions, windowOf } from "./replay-window.js";
 
 export interface ReplaySourceOptions {
   store: string;
   spool?: string;
   events?: string;
+  kafka?: string;
+  kafkaTopic?: string;
   api?: string;
   tokenEnv: string;
 }
@@ -79,9 +85,9 @@ export async function replayAndJudge(
     const verdict = judge(report, thresholds, options.minCoverage / 100);
     return { report: { ...report, verdict }, verdict };
   };
-  return options.api === undefined
+  return sourceKind(options) !== "api"
     ? replayLocally(candidate, baselines, window, options, judged)
-    : judged(await replayThroughApi(options.api, window, options));
+    : judged(await replayThroughApi(options.api as string, window, options));
 }
 
 export function exitCodeOf(verdict: Verdict): number {
@@ -102,30 +108,24 @@ async function replayLocally(
   options: ReplayCommandOptions,
   judged: (report: ReplayReport) => ReplayOutcome,
 ): Promise<ReplayOutcome> {
-  const store =
-    options.spool === undefined && options.events === undefined
-      ? await openReplayStore(options.store)
-      : undefined;
-  const source: CallSource =
-    store !== undefined
-      ? storeSource(store)
-      : options.spool !== undefined
-        ? spoolSource(options.spool)
-        : eventsFileSource(options.events as string);
+  const store = sourceKind(options) === "store" ? await openReplayStore(options.store) : undefined;
+  const source = store !== undefined ? storeSource(store) : otherSource(options);
   const progress = options.progress === true && process.stderr.isTTY ? progressPrinter(window) : undefined;
   try {
-    const report = await runReplay(source, {
-      candidate,
-      baselines,
-      window,
-      filter: filterOf(options),
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(options.samples === undefined ? {} : { samplesPerCell: options.samples }),
-      ...(progress === undefined ? {} : { onProgress: progress.update }),
-      id: randomUUID(),
-      createdAt: Date.now(),
-      tollgateVersion: GATEWAY_VERSION,
-    });
+    const report = await asUsageError(
+      runReplay(source, {
+        candidate,
+        baselines,
+        window,
+        filter: filterOf(options),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.samples === undefined ? {} : { samplesPerCell: options.samples }),
+        ...(progress === undefined ? {} : { onProgress: progress.update }),
+        id: randomUUID(),
+        createdAt: Date.now(),
+        tollgateVersion: GATEWAY_VERSION,
+      }),
+    );
     progress?.done();
     // Judged before it is saved, so that the stored report carries its verdict.
     const outcome = judged(report);
@@ -135,6 +135,47 @@ async function replayLocally(
   } finally {
     await store?.close();
   }
+}
+
+/** A source that cannot be read as named is the user's input: exit 3 with its reason. */
+async function asUsageError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ReplaySourceError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+type SourceKind = "store" | "spool" | "events" | "kafka" | "api";
+
+/** Which one source the options name; naming two is a usage error rather than a silent choice. */
+export function sourceKind(options: ReplaySourceOptions): SourceKind {
+  const named = (["spool", "events", "kafka", "api"] as const).filter((kind) => options[kind] !== undefined);
+  if (named.length > 1) {
+    throw new UsageError(
+      `replay reads one source: ${named.map((kind) => `--${kind}`).join(" and ")} were both given`,
+    );
+  }
+  return named[0] ?? "store";
+}
+
+function otherSource(options: ReplaySourceOptions): CallSource {
+  if (options.spool !== undefined) return spoolSource(options.spool);
+  if (options.events !== undefined) return eventsFileSource(options.events);
+  if (options.kafka !== undefined) {
+    return kafkaSource({
+      // The source's own error names the broker and topic; kafkajs's retry log would only repeat it.
+      kafka: createKafka({
+        brokers: brokersOf(options.kafka),
+        clientId: "tollgate-replay",
+        logLevel: KafkaLogLevel.NOTHING,
+      }),
+      brokers: options.kafka,
+      topic: options.kafkaTopic ?? "tollgate.events",
+    });
+  }
+  throw new Error("replay: no source other than the store was named");
 }
 
 async function openReplayStore(directory: string): Promise<Store> {

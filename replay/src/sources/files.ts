@@ -1,7 +1,7 @@
 /** The spool and a gateway's events file as replay sources. */
 import { readJsonl, SpoolReader } from "@tollgate/bus";
 import type { TollgateEvent } from "@tollgate/events";
-import type { CallSource } from "../run.js";
+import { type CallSource, ReplaySourceError } from "../run.js";
 import { eventsSource } from "./events.js";
 
 const SPOOL_BATCH = 10_000;
@@ -36,7 +36,7 @@ export function eventsFileSource(path: string): CallSource {
     const contents = await readJsonl(path);
     const [problem] = contents.problems;
     if (problem !== undefined) {
-      throw new Error(`${path}:${problem.line}: not a tollgate event: ${problem.error}`);
+      throw new ReplaySourceError(`${path}:${problem.line}: not a tollgate event: ${problem.error}`);
     }
     yield contents.events;
   });

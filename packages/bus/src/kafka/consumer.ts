@@ -10,6 +10,7 @@ import {
   type Batch,
   type EachBatchPayload,
   type Kafka,
+  type KafkaMessage,
   Partitioners,
   type Producer,
 } from "kafkajs";
@@ -196,23 +197,33 @@ function batchProcessor(
 }
 
 function readBatch(batch: Batch): EventBatch {
+  return parseMessages(batch.topic, batch.partition, batch.messages, batch.lastOffset());
+}
+
+/** Messages of one partition as events, and the ones that are not events as poison with their origin. */
+export function parseMessages(
+  topic: string,
+  partition: number,
+  messages: readonly KafkaMessage[],
+  lastOffset: string,
+): EventBatch {
   const events: TollgateEvent[] = [];
   const poison: PoisonMessage[] = [];
-  for (const message of batch.messages) {
+  for (const message of messages) {
     const parsed =
       message.value === null
         ? { ok: false as const, error: "no value (a tombstone)" }
         : parseEvent(message.value);
     if (parsed.ok) events.push(parsed.event);
-    else poison.push(toPoison(batch.topic, batch.partition, message, parsed.error));
+    else poison.push(toPoison(topic, partition, message, parsed.error));
   }
   return {
     events,
     poison,
-    topic: batch.topic,
-    partition: batch.partition,
-    firstOffset: batch.firstOffset() ?? batch.lastOffset(),
-    lastOffset: batch.lastOffset(),
+    topic,
+    partition,
+    firstOffset: messages[0]?.offset ?? lastOffset,
+    lastOffset,
   };
 }
 

@@ -1,5 +1,5 @@
 /** The Kafka side of the bus: topics, the event sink, and the consumer-group source. */
-export type { Kafka } from "kafkajs";
+export { type Kafka, logLevel as KafkaLogLevel } from "kafkajs";
 export { createKafka, type KafkaClientOptions, quietLogCreator } from "./client.js";
 export {
   type ConsumeEventsOptions,
@@ -14,6 +14,14 @@ export type { DeliveryCounters } from "./delivery-queue.js";
 export { fetchLag, type PartitionLag } from "./lag.js";
 export { EVENT_HEADERS, eventKey, toKafkaMessage } from "./messages.js";
 export { KafkaDeliveryError, KafkaSink, type KafkaSinkOptions } from "./sink.js";
+export {
+  type PartitionRange,
+  type ReadStretchOptions,
+  readStretch,
+  TopicNotFoundError,
+  type TopicStretch,
+  topicStretch,
+} from "./topic-range.js";
 export {
   type BusTopicOptions,
   type BusTopics,
