@@ -250,6 +250,9 @@ function chargeAsRecorded(state: DecisionState, decision: Decision, call: Record
 
 /** The decision with the recorded outcomes: same counters, but quota taken as it really was. */
 function asRecorded(decision: Decision, call: RecordedCall): Decision {
+  // The usual case (the self-check passes): nothing to change, so no copy per call.
+  if (sameVerdict(call.recorded, decision) && sameShadowOutcome(call.recordedShadow, decision))
+    return decision;
   const charged: Decision = {
     ...decision,
     outcome: call.recorded.outcome,
@@ -267,6 +270,12 @@ function sameVerdict(recorded: RecordedVerdict, replayed: RecordedVerdict): bool
     recorded.outcome === replayed.outcome &&
     recorded.rule === replayed.rule &&
     recorded.basis === replayed.basis
+  );
+}
+
+function sameShadowOutcome(recorded: RecordedShadow | undefined, decision: Decision): boolean {
+  return (
+    decision.shadow === undefined || recorded === undefined || decision.shadow.outcome === recorded.outcome
   );
 }
 

@@ -1,11 +1,13 @@
 /**
  * Recorded calls from the store, fast. Per time slice (an hourly histogram, at most SLICE_ROWS
- * rows, fetched one ahead of the decider) two queries:
- * - every call, with what repeats across calls (instance, identity, tool, recorded decision,
- *   policy) folded into one hash of a "profile" fetched once per slice, so each row is a few
- *   numbers and a session id as TabSeparated text;
+ * rows, fetched one ahead of the decider) three queries, each answered as RowBinary bytes:
+ * - the slice's call "profiles": what repeats across calls (instance, identity, tool, recorded
+ *   decision, policy), each once with its hash;
+ * - every call as its profile's hash and a few numbers and its session, read in place: one pass
+ *   finds each row's profile and sequence number, and the rest of a row is read only when its
+ *   call is built, just before it is decided (short-lived objects, not a slice's worth at once);
  * - the few calls that need more: arguments of tools a policy checks, call ids of held calls.
- * Neither is sorted by ClickHouse (sorting wide rows cost more than everything else together):
+ * None is sorted by ClickHouse (sorting wide rows cost more than everything else together):
  * each instance's chain sequence numbers are dense, so rows are placed by sequence number, which
  * also drops a duplicated row (at-least-once ingest before a merge) onto its twin. No FINAL.
  */
@@ -13,7 +15,7 @@ import type { Store } from "@tollgate/store";
 import type { RecordedCall, RecordedShadow, RecordedVerdict, ReplayWindow } from "../recorded.js";
 import type { ReplaySource } from "../report.js";
 import { type CallSource, locatorKey } from "../run.js";
-import { unescapeField } from "./tsv.js";
+import { RowBinaryReader } from "./row-binary.js";
 
 /** Rows per slice: bounded memory whatever the window. */
 export const SLICE_ROWS = 250_000;
@@ -23,13 +25,14 @@ const RANGE = `type = 'call.decided'
   AND time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
 const PROFILE_COLUMNS =
   "gateway_instance, agent, grant, server, tool, outcome, rule, basis, shadow_outcome, shadow_rule, approval, policy_digest";
-const PROFILE = `cityHash64(${PROFILE_COLUMNS})`;
+/** 53 bits of the hash: a UInt64 JavaScript reads exactly as a number. */
+const PROFILE = `bitAnd(cityHash64(${PROFILE_COLUMNS}), 9007199254740991)`;
 /** Server and tool joined for `has`; a false match only fetches arguments nobody needed. */
 const TOOL_KEY = "concat(server, '\\x1f', tool)";
 
 const PROFILES = `SELECT ${PROFILE} AS profile, ${PROFILE_COLUMNS}
 FROM events WHERE ${RANGE} GROUP BY profile, ${PROFILE_COLUMNS}`;
-const CALLS = `SELECT ${PROFILE}, chain_seq, decided_at, session_id, notEmpty(redacted) * 2 + arguments_object
+const CALLS = `SELECT ${PROFILE}, chain_seq, decided_at, session_id, toUInt8(notEmpty(redacted) * 2 + arguments_object)
 FROM events WHERE ${RANGE}`;
 const DETAILS = `SELECT gateway_instance, chain_seq, if(outcome = 'approval_required' OR approval != '', call_id, ''),
   if(has({argumentTools:Array(String)}, ${TOOL_KEY}), arguments, '')
@@ -49,10 +52,11 @@ interface Profile {
   detailed: boolean;
 }
 
+/** Each query's result as RowBinary bytes. */
 interface Slice {
-  profiles: string;
-  calls: string;
-  details: string;
+  profiles: Uint8Array;
+  calls: Uint8Array;
+  details: Uint8Array;
 }
 
 export function storeSource(store: Store): CallSource {
@@ -95,9 +99,9 @@ async function* storeCalls(
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
     const params = { from: slice.from, to: slice.to, argumentTools };
     const [profiles, calls, details] = await Promise.all([
-      store.selectText(PROFILES, params),
-      store.selectText(CALLS, params),
-      store.selectText(DETAILS, params),
+      store.selectRowBinary(PROFILES, params),
+      store.selectRowBinary(CALLS, params),
+      store.selectRowBinary(DETAILS, params),
     ]);
     return { profiles, calls, details };
   };
@@ -182,74 +186,159 @@ async function histogram(
   return rows.map((row) => ({ start: Number(row.start), rows: Number(row.rows) }));
 }
 
-/** One batch per instance, each in chain order. */
-function assemble(slice: Slice, argumentTools: ReadonlySet<string>): RecordedCall[][] {
+/** Calls per batch handed to the decider: built just before they are decided, so they die young. */
+const BATCH_CALLS = 8_192;
+/** The least bytes a row of CALLS takes (profile, seq, time, an empty session, flags). */
+const LEAST_ROW_BYTES = 26;
+
+/** Each instance's calls of the slice in chain order, in batches of at most BATCH_CALLS. */
+function* assemble(slice: Slice, argumentTools: ReadonlySet<string>): Generator<RecordedCall[]> {
   const profiles = parseProfiles(slice.profiles, argumentTools);
   const details = parseDetails(slice.details);
-  const byInstance = new Map<string, RecordedCall[]>();
-  forEachLine(slice.calls, (line) => {
-    const call = callOf(line, profiles, details);
-    let calls = byInstance.get(call.instance);
-    if (calls === undefined) {
-      calls = [];
-      byInstance.set(call.instance, calls);
+  const rows = indexRows(slice.calls, profiles);
+  for (const order of chainOrders(rows, profiles.list)) {
+    let batch: RecordedCall[] = [];
+    for (const slot of order) {
+      if (slot === 0) continue;
+      batch.push(callAt(rows, slot - 1, profiles.list, details));
+      if (batch.length === BATCH_CALLS) {
+        yield batch;
+        batch = [];
+      }
     }
-    calls.push(call);
-  });
-  return [...byInstance.values()].map(inChainOrder);
-}
-
-/** Places calls by sequence number (dense per instance): linear, and twins collapse. */
-function inChainOrder(calls: RecordedCall[]): RecordedCall[] {
-  let lowest = Number.POSITIVE_INFINITY;
-  let highest = 0;
-  for (const call of calls) {
-    if (call.seq < lowest) lowest = call.seq;
-    if (call.seq > highest) highest = call.seq;
+    if (batch.length > 0) yield batch;
   }
-  const slots: (RecordedCall | undefined)[] = new Array(highest - lowest + 1);
-  for (const call of calls) slots[call.seq - lowest] = call;
-  const ordered: RecordedCall[] = [];
-  for (const call of slots) if (call !== undefined) ordered.push(call);
-  return ordered;
 }
 
-function parseProfiles(text: string, argumentTools: ReadonlySet<string>): Map<string, Profile> {
-  const profiles = new Map<string, Profile>();
-  forEachLine(text, (line) => {
-    const fields = line.split("\t").map(unescapeField);
-    if (fields.length !== 13)
-      throw new Error(`replay: a call profile has ${fields.length} columns, expected 13`);
-    const [
-      hash,
-      instance,
-      agent,
-      grant,
-      server,
-      tool,
-      outcome,
-      rule,
-      basis,
-      shadowOutcome,
-      shadowRule,
-      approval,
-      digest,
-    ] = fields as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    profiles.set(hash, {
+/** Where each row of the calls result starts, its profile and its sequence number: one pass. */
+interface RowIndex {
+  reader: RowBinaryReader;
+  count: number;
+  start: Int32Array;
+  profile: Int32Array;
+  seq: Float64Array;
+}
+
+function indexRows(bytes: Uint8Array, profiles: Profiles): RowIndex {
+  const capacity = Math.floor(bytes.byteLength / LEAST_ROW_BYTES) + 1;
+  const rows: RowIndex = {
+    reader: new RowBinaryReader(bytes),
+    count: 0,
+    start: new Int32Array(capacity),
+    profile: new Int32Array(capacity),
+    seq: new Float64Array(capacity),
+  };
+  const { reader } = rows;
+  while (!reader.done) {
+    const row = rows.count;
+    rows.start[row] = reader.offset;
+    const hash = reader.uint64();
+    const profile = profiles.byHash.get(hash);
+    if (profile === undefined) throw new Error(`replay: a stored call has no profile (hash ${hash})`);
+    rows.profile[row] = profile;
+    rows.seq[row] = reader.uint64();
+    reader.offset += 8; // decided_at, read when the call is built
+    reader.skipString(); // session_id, likewise
+    reader.offset += 1; // flags
+    rows.count += 1;
+  }
+  return rows;
+}
+
+/**
+ * Per instance, row numbers + 1 placed by sequence number (dense per instance, so placing is
+ * linear), 0 where no row is: a duplicated row (at-least-once ingest before a merge) lands on its twin.
+ */
+function chainOrders(rows: RowIndex, profiles: readonly Profile[]): Int32Array[] {
+  const ranges = new Map<string, { lowest: number; highest: number }>();
+  for (let row = 0; row < rows.count; row += 1) {
+    const instance = (profiles[rows.profile[row] as number] as Profile).instance;
+    const seq = rows.seq[row] as number;
+    const range = ranges.get(instance);
+    if (range === undefined) ranges.set(instance, { lowest: seq, highest: seq });
+    else {
+      if (seq < range.lowest) range.lowest = seq;
+      if (seq > range.highest) range.highest = seq;
+    }
+  }
+  const orders = new Map<string, { lowest: number; slots: Int32Array }>();
+  for (const [instance, range] of ranges) {
+    orders.set(instance, { lowest: range.lowest, slots: new Int32Array(range.highest - range.lowest + 1) });
+  }
+  for (let row = 0; row < rows.count; row += 1) {
+    const instance = (profiles[rows.profile[row] as number] as Profile).instance;
+    const order = orders.get(instance) as { lowest: number; slots: Int32Array };
+    order.slots[(rows.seq[row] as number) - order.lowest] = row + 1;
+  }
+  return [...orders.values()].map((order) => order.slots);
+}
+
+function callAt(
+  rows: RowIndex,
+  row: number,
+  profiles: readonly Profile[],
+  details: Map<string, Details>,
+): RecordedCall {
+  const { reader } = rows;
+  const profile = profiles[rows.profile[row] as number] as Profile;
+  const seq = rows.seq[row] as number;
+  reader.offset = (rows.start[row] as number) + 16;
+  const at = reader.float64();
+  const session = reader.string();
+  const flags = reader.uint8();
+  const detail = profile.detailed ? details.get(`${profile.instance}\u0000${seq}`) : undefined;
+  return {
+    eventId: "",
+    callId: detail?.callId ?? "",
+    instance: profile.instance,
+    seq,
+    at,
+    session,
+    agent: profile.agent,
+    grant: profile.grant,
+    server: profile.server,
+    tool: profile.tool,
+    argumentsJson: detail?.argumentsJson,
+    argumentsAreObject: (flags & 1) === 1,
+    redacted: (flags & 2) === 2,
+    approved: profile.approved,
+    digest: profile.digest,
+    recorded: profile.recorded,
+    recordedShadow: profile.recordedShadow,
+  };
+}
+
+interface Profiles {
+  list: Profile[];
+  /** Index into `list` by the profile's hash. */
+  byHash: Map<number, number>;
+}
+
+function parseProfiles(bytes: Uint8Array, argumentTools: ReadonlySet<string>): Profiles {
+  const profiles: Profiles = { list: [], byHash: new Map() };
+  const reader = new RowBinaryReader(bytes);
+  while (!reader.done) {
+    const hash = reader.uint64();
+    const instance = reader.string();
+    const agent = reader.string();
+    const grant = reader.string();
+    const server = reader.string();
+    const tool = reader.string();
+    const outcome = reader.string();
+    const rule = reader.string();
+    const basis = reader.string();
+    const shadowOutcome = reader.string();
+    const shadowRule = reader.string();
+    const approval = reader.string();
+    const digest = reader.string();
+    if (profiles.byHash.has(hash)) {
+      // Two profiles with one 53-bit hash: astronomically unlikely, but never a silent mix-up.
+      throw new Error(
+        `replay: two call profiles share the hash ${hash}; replay this window from --events or --kafka`,
+      );
+    }
+    profiles.byHash.set(hash, profiles.list.length);
+    profiles.list.push({
       instance,
       agent,
       grant,
@@ -269,7 +358,7 @@ function parseProfiles(text: string, argumentTools: ReadonlySet<string>): Map<st
       detailed:
         approval !== "" || outcome === "approval_required" || argumentTools.has(`${server}\x1f${tool}`),
     });
-  });
+  }
   return profiles;
 }
 
@@ -278,56 +367,15 @@ interface Details {
   argumentsJson: string | undefined;
 }
 
-function parseDetails(text: string): Map<string, Details> {
+function parseDetails(bytes: Uint8Array): Map<string, Details> {
   const details = new Map<string, Details>();
-  forEachLine(text, (line) => {
-    const [instance, seq, callId, args] = line.split("\t") as [string, string, string, string];
-    details.set(`${unescapeField(instance)}\u0000${seq}`, {
-      callId: unescapeField(callId ?? ""),
-      argumentsJson: args === undefined || args === "" ? undefined : unescapeField(args),
-    });
-  });
-  return details;
-}
-
-function callOf(line: string, profiles: Map<string, Profile>, details: Map<string, Details>): RecordedCall {
-  const first = line.indexOf("\t");
-  const second = line.indexOf("\t", first + 1);
-  const third = line.indexOf("\t", second + 1);
-  const fourth = line.indexOf("\t", third + 1);
-  if (fourth === -1) throw new Error(`replay: a stored call has too few columns: ${line.slice(0, 80)}`);
-  const profile = profiles.get(line.slice(0, first));
-  if (profile === undefined) throw new Error(`replay: a stored call has no profile: ${line.slice(0, 80)}`);
-  const seqText = line.slice(first + 1, second);
-  const flags = Number(line.slice(fourth + 1));
-  const detail = profile.detailed ? details.get(`${profile.instance}\u0000${seqText}`) : undefined;
-  return {
-    eventId: "",
-    callId: detail?.callId ?? "",
-    instance: profile.instance,
-    seq: Number(seqText),
-    at: Number(line.slice(second + 1, third)),
-    session: unescapeField(line.slice(third + 1, fourth)),
-    agent: profile.agent,
-    grant: profile.grant,
-    server: profile.server,
-    tool: profile.tool,
-    argumentsJson: detail?.argumentsJson,
-    argumentsAreObject: (flags & 1) === 1,
-    redacted: (flags & 2) === 2,
-    approved: profile.approved,
-    digest: profile.digest,
-    recorded: profile.recorded,
-    recordedShadow: profile.recordedShadow,
-  };
-}
-
-function forEachLine(text: string, visit: (line: string) => void): void {
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end === -1) end = text.length;
-    if (end > start) visit(text.slice(start, end));
-    start = end + 1;
+  const reader = new RowBinaryReader(bytes);
+  while (!reader.done) {
+    const instance = reader.string();
+    const seq = reader.uint64();
+    const callId = reader.string();
+    const args = reader.string();
+    details.set(`${instance}\u0000${seq}`, { callId, argumentsJson: args === "" ? undefined : args });
   }
+  return details;
 }
