@@ -3,20 +3,17 @@
  * ClickHouse, API and UI. An agent's calls (allowed, denied, held) show up through the API; a held
  * call is approved through the API and the gateway records who; `tollgate query --api` reads it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { upstreamCommand } from "@tollgate/upstreams";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { freePorts } from "../../test/support/free-port.js";
-import { exited, healthy, until } from "../../test/support/waiting.js";
+import { k8sUpstreamArgs, type RunningUp, startUp } from "../../test/support/tollgate-up.js";
+import { until } from "../../test/support/waiting.js";
 import { ExitCode, main } from "../src/index.js";
 
-const bin = fileURLToPath(new URL("../bin/tollgate.mjs", import.meta.url));
 const policy = fileURLToPath(new URL("../../examples/policies/k8s.json", import.meta.url));
 const tokens = {
   UP_AGENT: "up-agent-token",
@@ -24,30 +21,16 @@ const tokens = {
   TOLLGATE_API_TOKEN: "up-read-token",
 };
 
-let child: ChildProcess;
-let stderr = "";
+let up: RunningUp;
 let api: string;
 let mcp: string;
 
 beforeAll(async () => {
-  const data = await mkdtemp(join(tmpdir(), "tollgate-up-api-"));
-  const [gatewayPort, apiPort] = await freePorts(2);
-  api = `http://127.0.0.1:${apiPort}`;
-  mcp = `http://127.0.0.1:${gatewayPort}/mcp`;
-  const upstream = upstreamCommand("k8s");
-  child = spawn(
-    process.execPath,
-    [
-      bin,
-      "up",
+  up = await startUp({
+    data: await mkdtemp(join(tmpdir(), "tollgate-up-api-")),
+    args: [
       "--policy",
       policy,
-      "--data",
-      data,
-      "--listen",
-      `127.0.0.1:${gatewayPort}`,
-      "--api-listen",
-      `127.0.0.1:${apiPort}`,
       "--agent-token-env",
       "UP_AGENT",
       "--agent",
@@ -56,25 +39,17 @@ beforeAll(async () => {
       "ops",
       "--admin-token-env",
       "UP_ADMIN",
-      "--server-id",
-      "k8s",
-      "--",
-      upstream.command,
-      ...upstream.args,
+      ...k8sUpstreamArgs(),
     ],
-    { env: { ...process.env, ...tokens, CLICKHOUSE_URL: "" }, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
+    env: tokens,
   });
-  await healthy(gatewayPort!);
-  await healthy(apiPort!);
+  api = up.apiUrl;
+  mcp = up.mcpUrl;
 });
 
 afterAll(async () => {
-  if (child === undefined) return;
-  child.kill("SIGINT"); // up drains the spool into ClickHouse before it exits
-  expect(await exited(child)).toBe(0);
+  if (up === undefined) return;
+  expect(await up.stop()).toBe(0);
 });
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -93,9 +68,9 @@ async function getJson(path: string, token = tokens.TOLLGATE_API_TOKEN) {
 }
 
 test("calls through the gateway are queryable through the API; a held call is approved there", async () => {
-  expect(stderr).toContain(`tollgate up: forensics API at ${api}/api/v1, web UI at ${api}/`);
-  expect(stderr).toContain(`point an MCP client at ${mcp}`);
-  expect(stderr).toContain(
+  expect(up.log()).toContain(`tollgate up: forensics API at ${api}/api/v1, web UI at ${api}/`);
+  expect(up.log()).toContain(`point an MCP client at ${mcp}`);
+  expect(up.log()).toContain(
     `npx tollgate replay --api ${api} --policy examples/policies/k8s-loosened.json --baseline examples/policies/k8s.json --since 1d`,
   );
 

@@ -6,7 +6,6 @@
  * it, opens an event, searches the arguments, approves a held call while its client waits, and
  * reads a replay report.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,33 +17,20 @@ import { upstreamCommand } from "@tollgate/upstreams";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openBrowser, type TestBrowser } from "../support/browser.js";
-import { freePorts } from "../support/free-port.js";
-import { exited, healthy, until } from "../support/waiting.js";
+import { type RunningUp, startUp } from "../support/tollgate-up.js";
+import { until } from "../support/waiting.js";
 
-const bin = fileURLToPath(new URL("../../cli/bin/tollgate.mjs", import.meta.url));
 const policy = fileURLToPath(new URL("../../examples/policies/k8s.json", import.meta.url));
 const loosened = fileURLToPath(new URL("../../examples/policies/k8s-loosened.json", import.meta.url));
 const AGENT_TOKEN = "ui-agent-token";
 const ADMIN_TOKEN = "ui-admin-token";
 const EXEC_COMMAND = "cat /etc/os-release";
 
-interface Stack {
-  /** The `tollgate up` process. */
-  up: ChildProcess;
-  /** What it said on stderr: shown when it does not stop cleanly. */
-  log: string[];
-  /** Where agents connect. */
-  mcpUrl: string;
-  /** The UI and the API. */
-  url: string;
-}
-
 /**
  * `tollgate up` as `npm start` runs it, in a temp data directory: the demo gateway's shape with a
  * named admin, so the approval it records says who approved.
  */
-async function startStack(data: string): Promise<Stack> {
-  const [gatewayPort, apiPort] = (await freePorts(2)) as [number, number];
+async function startStack(data: string): Promise<RunningUp> {
   const upstream = upstreamCommand("k8s");
   const config = join(data, "gateway.json");
   await writeFile(
@@ -58,46 +44,21 @@ async function startStack(data: string): Promise<Stack> {
       approvals: { progress_interval_ms: 1000 },
     }),
   );
-  const up = spawn(
-    process.execPath,
-    [
-      bin,
-      "up",
-      "--config",
-      config,
-      "--data",
-      data,
-      "--listen",
-      `127.0.0.1:${gatewayPort}`,
-      "--api-listen",
-      `127.0.0.1:${apiPort}`,
-    ],
-    {
-      env: { ...process.env, UI_AGENT_TOKEN: AGENT_TOKEN, TOLLGATE_ADMIN_TOKEN: ADMIN_TOKEN },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
-  const log: string[] = [];
-  up.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString("utf8")));
-  try {
-    await Promise.all([healthy(gatewayPort, 30_000), healthy(apiPort, 30_000)]);
-  } catch (error) {
-    up.kill("SIGKILL"); // it never came up: leave no process behind
-    process.stderr.write(log.join(""));
-    throw error;
-  }
-  return { up, log, mcpUrl: `http://127.0.0.1:${gatewayPort}/mcp`, url: `http://127.0.0.1:${apiPort}` };
+  return startUp({
+    data,
+    args: ["--config", config],
+    env: { UI_AGENT_TOKEN: AGENT_TOKEN, TOLLGATE_ADMIN_TOKEN: ADMIN_TOKEN },
+  });
 }
 
-async function stopStack(running: Stack | undefined): Promise<void> {
+async function stopStack(running: RunningUp | undefined): Promise<void> {
   if (running === undefined) return;
-  running.up.kill("SIGINT"); // drains the spool into ClickHouse, then exits
-  const code = await exited(running.up);
-  if (code !== 0) process.stderr.write(running.log.join(""));
+  const code = await running.stop();
+  if (code !== 0) process.stderr.write(running.log());
   expect(code).toBe(0);
 }
 
-let stack: Stack;
+let stack: RunningUp;
 let browser: TestBrowser;
 let page: Page;
 /** The session whose k8s_pod_exec calls went past the grant's 10 a minute. */
@@ -114,7 +75,7 @@ async function agent(): Promise<{ client: Client; session: string }> {
 
 /** What the API has stored of a session (read as the UI reads it). */
 async function timeline(session: string): Promise<{ type: string; by?: string; status?: string }[]> {
-  const response = await fetch(`${stack.url}/api/v1/sessions/${session}/timeline?limit=5000`, {
+  const response = await fetch(`${stack.apiUrl}/api/v1/sessions/${session}/timeline?limit=5000`, {
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
   });
   if (response.status === 404) return [];
@@ -171,9 +132,9 @@ afterAll(async () => {
 
 describe("the web UI", () => {
   test("signs in from the #token= link, then takes the token out of the address bar", async () => {
-    await page.goto(`${stack.url}/#token=${ADMIN_TOKEN}`);
+    await page.goto(`${stack.apiUrl}/#token=${ADMIN_TOKEN}`);
     await page.getByTestId("overview-calls").waitFor();
-    expect(page.url()).toBe(`${stack.url}/#/`);
+    expect(page.url()).toBe(`${stack.apiUrl}/#/`);
     expect(await page.evaluate('sessionStorage.getItem("tollgate.token")')).toBe(ADMIN_TOKEN);
   });
 
@@ -242,7 +203,7 @@ describe("the web UI", () => {
     await expect.poll(() => rows.count()).toBe(12);
     expect(new Set(await attributes(rows, "data-tool"))).toEqual(new Set(["k8s_pod_exec"]));
 
-    await page.goto(`${stack.url}/#/search?path=command&contains=os-release&decision=rate_limited`);
+    await page.goto(`${stack.apiUrl}/#/search?path=command&contains=os-release&decision=rate_limited`);
     await expect.poll(() => rows.count()).toBe(2);
     await snapshot("search");
     await rows.first().getByTestId("result-session").click();
@@ -286,7 +247,7 @@ describe("the web UI", () => {
       note: "load test on staging",
     });
 
-    await page.goto(`${stack.url}/#/sessions/${session}`);
+    await page.goto(`${stack.apiUrl}/#/sessions/${session}`);
     await expect
       .poll(() => page.getByTestId("approval-resolution").textContent())
       .toBe("approved by maria.santos — “load test on staging”");
@@ -302,11 +263,11 @@ describe("the web UI", () => {
     await client.callTool({ name: "k8s_get_namespaces", arguments: { context: markup } });
     await client.close();
     await until(async () => (await timeline(session)).length >= 2, "the call's events in the store");
-    await page.goto(`${stack.url}/#/sessions/${session}`);
+    await page.goto(`${stack.apiUrl}/#/sessions/${session}`);
     const call = page.getByTestId("timeline-call").first();
     await call.locator("summary").first().click();
     expect(await call.getByTestId("call-arguments").textContent()).toContain(markup);
-    await page.goto(`${stack.url}/#/search?q=${encodeURIComponent("onerror")}`);
+    await page.goto(`${stack.apiUrl}/#/search?q=${encodeURIComponent("onerror")}`);
     await expect.poll(() => page.getByTestId("result-row").count()).toBe(1);
     expect(await page.locator("main img, main b").count()).toBe(0);
     expect(await page.evaluate("window.__injected")).toBeUndefined();
@@ -314,7 +275,7 @@ describe("the web UI", () => {
 
   test("lists replay reports and shows one, the report's own HTML in a sandboxed frame", async () => {
     const policyText = async (file: string) => ({ file, text: await readFile(file, "utf8") });
-    const response = await fetch(`${stack.url}/api/v1/replays`, {
+    const response = await fetch(`${stack.apiUrl}/api/v1/replays`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({

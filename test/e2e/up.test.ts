@@ -3,7 +3,6 @@
  * ClickHouse, one real process in front of the Kubernetes fixture. After it stops, the store holds
  * every event of every call, and the audit finds the chain intact.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,50 +10,31 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { main } from "@tollgate/cli";
-import { upstreamCommand } from "@tollgate/upstreams";
 import { expect, test } from "vitest";
-import { freePort } from "../support/free-port.js";
-import { exited, healthy } from "../support/waiting.js";
+import { k8sUpstreamArgs, startUp } from "../support/tollgate-up.js";
 
-const bin = fileURLToPath(new URL("../../cli/bin/tollgate.mjs", import.meta.url));
 const policy = fileURLToPath(new URL("../../examples/policies/k8s.json", import.meta.url));
 
 test("tollgate up: every call's events end in the embedded ClickHouse, chain intact", async () => {
   const data = await mkdtemp(join(tmpdir(), "tollgate-up-"));
-  const port = await freePort();
-  const upstream = upstreamCommand("k8s");
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      "up",
+  const up = await startUp({
+    data,
+    args: [
       "--policy",
       policy,
-      "--data",
-      data,
-      "--listen",
-      `127.0.0.1:${port}`,
-      // Not the default 8788: a running `npm start` must not make this test fail.
-      "--api-listen",
-      `127.0.0.1:${await freePort()}`,
       "--agent-token-env",
       "UP_TOKEN",
       "--agent",
       "claude",
       "--grant",
       "ops",
-      "--server-id",
-      "k8s",
-      "--",
-      upstream.command,
-      ...upstream.args,
+      ...k8sUpstreamArgs(),
     ],
-    { env: { ...process.env, UP_TOKEN: "up-token" }, stdio: ["ignore", "ignore", "inherit"] },
-  );
-  await healthy(port);
+    env: { UP_TOKEN: "up-token" },
+  });
   const client = new Client({ name: "up", version: "1" });
   await client.connect(
-    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+    new StreamableHTTPClientTransport(new URL(up.mcpUrl), {
       requestInit: { headers: { authorization: "Bearer up-token" } },
     }),
   );
@@ -66,8 +46,7 @@ test("tollgate up: every call's events end in the embedded ClickHouse, chain int
   });
   expect(denied.isError).toBe(true);
   await client.close();
-  child.kill("SIGINT"); // up drains the spool into ClickHouse before it exits
-  expect(await exited(child)).toBe(0);
+  expect(await up.stop()).toBe(0);
 
   const out: string[] = [];
   const code = await main(["audit", "verify", "--store", join(data, "clickhouse"), "--json"], {
