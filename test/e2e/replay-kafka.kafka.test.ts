@@ -13,12 +13,12 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createKafka, defineBusTopics, ensureTopics, KafkaSink } from "@tollgate/bus";
-import { main } from "@tollgate/cli";
 import { type EventSink, MemorySink, serializeEvent, type TollgateEvent } from "@tollgate/events";
 import type { ReplayReport } from "@tollgate/replay";
 import { openStore } from "@tollgate/store";
 import { logLevel } from "kafkajs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { useKafka } from "../support/kafka.js";
 import { startRecordingGateway } from "../support/recording-gateway.js";
 
@@ -56,24 +56,10 @@ let from: number;
 let to: number;
 const files: Record<string, string> = {};
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += `${text}\n`;
-    },
-  });
-  return { code, out, err };
-}
-
 async function replay(source: string[], candidate: string) {
   const window = ["--from", String(from), "--to", String(to)];
   const policies = ["--policy", files[candidate] as string, "--baseline", files.live as string];
-  const result = await run(["replay", ...source, ...policies, ...window, "--format", "json"]);
+  const result = await runCli(["replay", ...source, ...policies, ...window, "--format", "json"]);
   return { ...result, report: JSON.parse(result.out || "null") as ReplayReport };
 }
 
@@ -206,42 +192,17 @@ describe("tollgate replay --kafka", () => {
   });
 
   it("refuses a topic that does not exist, a broker that is not there, and two sources at once (exit 3)", async () => {
-    const missing = await run([
-      "replay",
-      "--kafka",
-      brokers.join(","),
-      "--kafka-topic",
-      "no.such.topic",
-      "--policy",
-      files.live as string,
-      "--since",
-      "1h",
-    ]);
+    const lastHour = (...source: string[]) =>
+      runCli(["replay", ...source, "--policy", files.live as string, "--since", "1h"]);
+    const missing = await lastHour("--kafka", brokers.join(","), "--kafka-topic", "no.such.topic");
     expect(missing.code).toBe(3);
     expect(missing.err).toContain("topic no.such.topic does not exist");
 
-    const dead = await run([
-      "replay",
-      "--kafka",
-      "127.0.0.1:1",
-      "--policy",
-      files.live as string,
-      "--since",
-      "1h",
-    ]);
+    const dead = await lastHour("--kafka", "127.0.0.1:1");
     expect(dead.code).toBe(3);
     expect(dead.err).toContain("cannot read topic tollgate.events at 127.0.0.1:1");
 
-    const both = await run([
-      "replay",
-      ...fromKafka(),
-      "--spool",
-      dir,
-      "--policy",
-      files.live as string,
-      "--since",
-      "1h",
-    ]);
+    const both = await lastHour(...fromKafka(), "--spool", dir);
     expect(both.code).toBe(3);
     expect(both.err).toContain("--spool and --kafka were both given");
   }, 60_000);

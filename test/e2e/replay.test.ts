@@ -7,11 +7,11 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "@tollgate/cli";
 import { MemorySink } from "@tollgate/events";
 import type { ReplayReport } from "@tollgate/replay";
 import { openStore } from "@tollgate/store";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { startRecordingGateway } from "../support/recording-gateway.js";
 
 const EXEC_LIMIT = [{ counter: "exec", window: "minute", max: 5, scope: "grant" }];
@@ -47,20 +47,6 @@ async function policyFile(name: string, doc: unknown): Promise<string> {
   return path;
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += `${text}\n`;
-    },
-  });
-  return { code, out, err };
-}
-
 /** A command over the recorded window, with `candidate` as the policy and the live one as baseline. */
 function againstRecording(command: "replay" | "gate", candidate: string): string[] {
   return [
@@ -79,7 +65,7 @@ function againstRecording(command: "replay" | "gate", candidate: string): string
 }
 
 async function replay(candidate: string, ...extra: string[]) {
-  const result = await run([...againstRecording("replay", candidate), "--format", "json", ...extra]);
+  const result = await runCli([...againstRecording("replay", candidate), "--format", "json", ...extra]);
   return { ...result, report: JSON.parse(result.out) as ReplayReport };
 }
 
@@ -208,7 +194,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
   });
 
   it("fails with exit 2 when the live policy was not given: the self-check cannot vouch", async () => {
-    const result = await run([
+    const result = await runCli([
       "replay",
       "--store",
       storeDir,
@@ -225,7 +211,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
   });
 
   it("exits 3 on a bad threshold or window, naming what was wrong", async () => {
-    const threshold = await run([
+    const threshold = await runCli([
       "replay",
       "--store",
       storeDir,
@@ -236,7 +222,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     ]);
     expect(threshold.code).toBe(3);
     expect(threshold.err).toContain('--fail-on "newly-allowed=0" is not a threshold');
-    const window = await run([
+    const window = await runCli([
       "replay",
       "--store",
       storeDir,
@@ -250,11 +236,11 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
   });
 
   it("renders the same numbers as Markdown, JUnit and HTML", async () => {
-    const markdown = await run([...againstRecording("replay", "tight"), "--format", "markdown"]);
+    const markdown = await runCli([...againstRecording("replay", "tight"), "--format", "markdown"]);
     expect(markdown.out).toContain("17 calls replayed: 2 would change (0 newly allowed, 2 newly blocked");
     expect(markdown.out).toContain("| allow | 7 | 0 | 0 | 0 | 2 | 0 |");
     const junitFile = join(dir, "replay.xml");
-    const junit = await run([
+    const junit = await runCli([
       ...againstRecording("replay", "open"),
       "--format",
       "junit",
@@ -267,7 +253,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     const xml = await readFile(junitFile, "utf8");
     expect(xml).toContain('failures="1"');
     expect(xml).toContain('<failure message="2 calls (11.8%)">');
-    const html = await run([...againstRecording("replay", "tight"), "--format", "html"]);
+    const html = await runCli([...againstRecording("replay", "tight"), "--format", "html"]);
     expect(html.out).toContain("<svg");
     expect(html.out).toContain("17 calls replayed: 2 would change");
   });
@@ -286,7 +272,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
 
   it("tollgate gate validates, verifies and replays, with one verdict and every reason", async () => {
     const markdownFile = join(dir, "gate.md");
-    const passing = await run([
+    const passing = await runCli([
       ...againstRecording("gate", "tight"),
       "--runs",
       "50",
@@ -296,12 +282,12 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     expect(passing.code).toBe(0);
     expect(passing.out).toContain("gate: PASS");
     expect(await readFile(markdownFile, "utf8")).toContain("**gate: pass**");
-    const failing = await run([...againstRecording("gate", "open"), "--runs", "50"]);
+    const failing = await runCli([...againstRecording("gate", "open"), "--runs", "50"]);
     expect(failing.code).toBe(1);
     expect(failing.out).toContain("gate: FAIL");
     expect(failing.out).toContain("threshold newly-allowed>0 breached: 2 calls");
     await writeFile(join(dir, "broken.json"), '{ "version": "1", "tools": { "x": { "action": "maybe" } } }');
-    const invalid = await run([
+    const invalid = await runCli([
       "gate",
       "--store",
       storeDir,
