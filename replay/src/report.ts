@@ -32,7 +32,8 @@ export interface ReplaySource {
   detail: string;
 }
 
-export interface CallExample {
+/** Which recorded call an example is: enough to find its event and read it in context. */
+export interface ExampleCall {
   eventId: string;
   callId: string;
   instance: string;
@@ -40,23 +41,18 @@ export interface CallExample {
   at: number;
   session: string;
   agent: string;
+  tool: string;
+}
+
+export interface CallExample extends ExampleCall {
   grant: string;
   server: string;
-  tool: string;
   before: RecordedVerdict;
   after: RecordedVerdict & { reason: string };
   cascade: boolean;
 }
 
-export interface MismatchExample {
-  eventId: string;
-  callId: string;
-  instance: string;
-  seq: number;
-  at: number;
-  tool: string;
-  agent: string;
-  session: string;
+export interface MismatchExample extends ExampleCall {
   digest: string;
   recorded: RecordedVerdict & { shadow?: RecordedShadow };
   replayed: RecordedVerdict & { reason: string; shadow?: RecordedShadow };
@@ -310,8 +306,7 @@ function digestCounts(counts: Map<string, number>, names: ReadonlyMap<string, st
   return [...counts].map(([digest, calls]) => ({ digest, name: names.get(digest), calls }));
 }
 
-function callExample(comparison: Comparison): CallExample {
-  const { call, decision, cascade } = comparison;
+function exampleCall(call: RecordedCall): ExampleCall {
   return {
     eventId: call.eventId,
     callId: call.callId,
@@ -320,9 +315,16 @@ function callExample(comparison: Comparison): CallExample {
     at: call.at,
     session: call.session,
     agent: call.agent,
+    tool: call.tool,
+  };
+}
+
+function callExample(comparison: Comparison): CallExample {
+  const { call, decision, cascade } = comparison;
+  return {
+    ...exampleCall(call),
     grant: call.grant,
     server: call.server,
-    tool: call.tool,
     before: call.recorded,
     after: { outcome: decision.outcome, rule: decision.rule, basis: decision.basis, reason: decision.reason },
     cascade,
@@ -332,14 +334,7 @@ function callExample(comparison: Comparison): CallExample {
 function mismatchExample(mismatch: Mismatch): MismatchExample {
   const { call, replayed, replayedShadow } = mismatch;
   return {
-    eventId: call.eventId,
-    callId: call.callId,
-    instance: call.instance,
-    seq: call.seq,
-    at: call.at,
-    tool: call.tool,
-    agent: call.agent,
-    session: call.session,
+    ...exampleCall(call),
     digest: call.digest,
     recorded: {
       ...call.recorded,
