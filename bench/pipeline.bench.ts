@@ -89,29 +89,39 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
   }
 }
 
-async function sustained(store: Store, dir: string): Promise<Figure[]> {
-  const spool = join(dir, "sustained-spool");
-  const sink = await SpoolSink.open(spool, { name: "bench" });
+/** Publishes `calls` decided/completed pairs; returns how many events that is. */
+async function publishCalls(sink: SpoolSink, calls: number): Promise<number> {
   const chain = new EventChain();
   const events: TollgateEvent[] = [];
-  for (let n = 0; n < 50_000; n++) events.push(...callEventsForBench(chain, n, Date.now()));
+  for (let n = 0; n < calls; n++) events.push(...callEventsForBench(chain, n, Date.now()));
   // Publish concurrently so the spool group-commits (as many gateways would).
   for (let i = 0; i < events.length; i += 512)
     await Promise.all(events.slice(i, i + 512).map((e) => sink.publish(e)));
+  return events.length;
+}
+
+async function sustained(store: Store, dir: string): Promise<Figure[]> {
+  const spool = join(dir, "sustained-spool");
+  const sink = await SpoolSink.open(spool, { name: "bench" });
+  const total = await publishCalls(sink, 50_000);
+  // The events were made in this process: collect them before timing, so that the figure is
+  // ingest's own work. Kept alive, every major collection marked them all again (about 30 µs of
+  // CPU per ingested event on the reference machine), which an ingest process never pays.
+  globalThis.gc?.();
   const metrics = new IngestMetrics();
   const started = performance.now();
   const running = await ingestFromSpool(
     { store, metrics, deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")), log: () => {} },
     { spool, batchSize: 10_000, pollMs: 10 },
   );
-  await waitFor(() => metrics.eventsStored >= events.length, 600_000);
+  await waitFor(() => metrics.eventsStored >= total, 600_000);
   const seconds = (performance.now() - started) / 1000;
   await running.stop();
   await sink.close();
   return [
     {
       name: "ingest, spool → chDB, 100k events (batches of 10k)",
-      value: events.length / seconds,
+      value: total / seconds,
       unit: "/s",
       note: "goal ≥ 50,000",
     },

@@ -18,7 +18,8 @@ export type StoreTarget = { kind: "http"; url: string } | { kind: "chdb"; path: 
 /** Inserts rows already serialised in a format: chDB's zero-copy path (its own multithreaded parser). */
 export type RawInsert = (
   table: string,
-  payload: string,
+  /** Bytes go to chDB as they are; a string is encoded to UTF-8 first. */
+  payload: string | Uint8Array,
   settings: Record<string, string | number>,
   shape?: { format: "JSONEachRow" | "TabSeparated"; columns?: readonly string[] },
 ) => Promise<void>;

@@ -4,8 +4,9 @@
  * messages that are not events to the dead-letter topic with their origin.
  */
 import { consumeEvents, type EventBatch, type Kafka } from "@tollgate/bus";
+import { eventRows } from "@tollgate/store";
 import type { RunningIngest } from "./spool-ingest.js";
-import { type BatchContext, storeBatch } from "./store-batch.js";
+import { type Batch, type BatchContext, storeBatch } from "./store-batch.js";
 
 export interface KafkaIngestOptions {
   kafka: Kafka;
@@ -53,9 +54,10 @@ export async function ingestFromKafka(
   };
 }
 
-function toBatch(batch: EventBatch) {
+function toBatch(batch: EventBatch): Batch {
   return {
-    events: batch.events,
+    rows: eventRows(batch.events),
+    createdAt: batch.events.map((event) => event.time),
     deadLetters: [], // the consumer dead-letters poison to the Kafka dead-letter topic itself
     token: `kafka-${batch.topic}-${batch.partition}-${batch.firstOffset}-${batch.lastOffset}`,
   };

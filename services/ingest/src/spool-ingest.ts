@@ -4,7 +4,8 @@
  * and dead-lettered as a record of what was lost.
  */
 import { createHash } from "node:crypto";
-import { type SpoolBatch, SpoolReader } from "@tollgate/bus";
+import { type SpoolBatch, type SpoolPosition, SpoolReader } from "@tollgate/bus";
+import { eventRows } from "@tollgate/store";
 import type { DeadLetter } from "./dead-letters.js";
 import { type Batch, type BatchContext, IngestStopped, storeBatch } from "./store-batch.js";
 
@@ -31,7 +32,9 @@ export async function ingestFromSpool(
   const batchContext: BatchContext = { ...context, stopping: () => stopping };
   const loop = async () => {
     try {
-      const read = () => reader.read(options.batchSize ?? 5_000);
+      // A batch is encoded for the store as soon as it is read, so that work overlaps the insert of
+      // the batch before it too.
+      const read = () => reader.read(options.batchSize ?? 5_000).then(toBatch);
       let next = read();
       while (!stopping || draining) {
         const batch = await next;
@@ -41,10 +44,11 @@ export async function ingestFromSpool(
           next = read();
           continue;
         }
-        // Read and parse the next batch while ClickHouse stores this one. It is committed only after
-        // it is stored in turn, so a stop or a crash in between re-delivers it: still at-least-once.
+        // Read, parse and encode the next batch while ClickHouse stores this one. It is committed
+        // only after it is stored in turn, so a stop or a crash in between re-delivers it: still
+        // at-least-once.
         next = read();
-        await storeBatch(batchContext, toBatch(batch));
+        await storeBatch(batchContext, batch);
         await reader.commit(batch.position);
       }
       await next.catch(() => undefined);
@@ -66,11 +70,14 @@ export async function ingestFromSpool(
   };
 }
 
-function isEmpty(batch: SpoolBatch): boolean {
-  return batch.records.length === 0 && batch.poison.length === 0 && batch.damage.length === 0;
+/** A batch for the store, and where the spool stands after it (committed once it is stored). */
+type SpoolIngestBatch = Batch & { position: SpoolPosition };
+
+function isEmpty(batch: SpoolIngestBatch): boolean {
+  return batch.rows.count === 0 && batch.deadLetters.length === 0;
 }
 
-function toBatch(batch: SpoolBatch): Batch {
+function toBatch(batch: SpoolBatch): SpoolIngestBatch {
   const deadLetters: DeadLetter[] = [
     ...batch.poison.map((poison) => ({
       origin: `spool:${poison.origin.writer}/${poison.origin.segment}@${poison.origin.offset}`,
@@ -85,8 +92,12 @@ function toBatch(batch: SpoolBatch): Batch {
   ];
   const range = batch.records.map((record) => `${record.origin.writer}:${record.origin.seq}`).join(",");
   return {
-    events: batch.records.map((record) => ({ event: record.event, json: record.payload.toString("utf8") })),
+    rows: eventRows(
+      batch.records.map((record) => ({ event: record.event, json: record.payload.toString("utf8") })),
+    ),
+    createdAt: batch.records.map((record) => record.event.time),
     deadLetters,
     token: `spool-${createHash("sha256").update(range).digest("hex").slice(0, 32)}`,
+    position: batch.position,
   };
 }

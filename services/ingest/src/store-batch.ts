@@ -4,19 +4,25 @@
  * position only after this resolves, so a crash anywhere before that re-delivers the batch, and
  * ClickHouse's dedup (by event id, and by the batch token) makes the re-delivery harmless.
  */
-import type { EventInput, Store } from "@tollgate/store";
+import type { EventRows, Store } from "@tollgate/store";
 import type { DeadLetter, DeadLetterSink } from "./dead-letters.js";
 import type { IngestMetrics } from "./metrics.js";
 
 export interface Batch {
-  events: EventInput[];
+  /**
+   * The batch's events, already encoded for the store (`eventRows`): the spool encodes the next
+   * batch while ClickHouse stores this one.
+   */
+  rows: EventRows;
+  /** When each event was made (epoch ms), for the creation → queryable latency. */
+  createdAt: readonly number[];
   deadLetters: DeadLetter[];
   /** Names the batch for ClickHouse's insert deduplication: the same range gives the same token. */
   token: string;
 }
 
 export interface BatchContext {
-  store: Pick<Store, "insertEvents">;
+  store: Pick<Store, "insertRows">;
   deadLetters: DeadLetterSink;
   metrics: IngestMetrics;
   log(message: string): void;
@@ -36,11 +42,11 @@ export async function storeBatch(context: BatchContext, batch: Batch): Promise<v
       context.log(`tollgate ingest: dead-lettered ${letter.origin}: ${JSON.stringify(letter.error)}`);
     }
   }
-  if (batch.events.length === 0) return;
+  if (batch.rows.count === 0) return;
   for (let attempt = 1; ; attempt++) {
     try {
-      await context.store.insertEvents(batch.events, { deduplicationToken: batch.token });
-      context.metrics.stored(batch.events.length, batch.events.map(timeOf));
+      await context.store.insertRows(batch.rows, { deduplicationToken: batch.token });
+      context.metrics.stored(batch.rows.count, batch.createdAt);
       return;
     } catch (error) {
       if (context.stopping())
@@ -57,8 +63,4 @@ export async function storeBatch(context: BatchContext, batch: Batch): Promise<v
       );
     }
   }
-}
-
-function timeOf(input: EventInput): number {
-  return "json" in input ? input.event.time : input.time;
 }

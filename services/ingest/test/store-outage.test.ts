@@ -45,14 +45,14 @@ test("while ClickHouse fails, nothing is committed; when it returns, every event
 
   let failuresLeft = 4;
   const seqDuringOutage: number[] = [];
-  const flaky: Pick<Store, "insertEvents"> = {
-    async insertEvents(batch, options) {
+  const flaky: Pick<Store, "insertRows"> = {
+    async insertRows(batch, options) {
       if (failuresLeft > 0) {
         failuresLeft -= 1;
         seqDuringOutage.push(await committedSeq(spool));
         throw new StoreUnavailableError("ClickHouse is not answering (injected outage)");
       }
-      return store.insertEvents(batch, options);
+      return store.insertRows(batch, options);
     },
   };
   const metrics = new IngestMetrics();

@@ -1,0 +1,227 @@
+/**
+ * Every column of every event type, as stored: rows.ts encodes the insert by hand, so this holds its
+ * output to the mapping written out plainly below (what a row object through `JSON.stringify` gave
+ * before), for awkward values too.
+ */
+import { newEventId, serializeEvent, type TollgateEvent } from "@tollgate/events";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
+import { eventRows, type Store } from "../src/index.js";
+import { insertSettings } from "../src/settings.js";
+import { insertThroughClient } from "../src/store.js";
+import { makeTarget, rowsOf, type TestTarget, targetNames } from "./support/targets.js";
+
+interface Columns {
+  event_id: string;
+  type: string;
+  schema: string;
+  time: number;
+  gateway_instance: string;
+  gateway_version: string;
+  chain_seq: number;
+  chain_prev: string | null;
+  chain_hash: string;
+  session_id: string;
+  agent: string;
+  grant: string;
+  client_name: string;
+  client_version: string;
+  transport: string;
+  call_id: string;
+  server: string;
+  tool: string;
+  outcome: string;
+  rule: string;
+  basis: string;
+  reason: string;
+  status: string;
+  latency_ms: number | null;
+  decided_at: number;
+  policy_digest: string;
+  approval: string;
+  arguments: string;
+  arguments_object: number;
+  redacted: string[];
+  shadow_outcome: string;
+  shadow_rule: string;
+  event_json: string;
+}
+
+/** The reference: each column from the event, the plain way. */
+function expectedColumns(event: TollgateEvent): Columns {
+  const none = {
+    call_id: "",
+    server: "",
+    tool: "",
+    outcome: "",
+    rule: "",
+    basis: "",
+    reason: "",
+    status: "",
+    latency_ms: null,
+    decided_at: 0,
+    policy_digest: "",
+    approval: "",
+    arguments: "",
+    arguments_object: 0,
+    redacted: [],
+    shadow_outcome: "",
+    shadow_rule: "",
+  };
+  const call = (): Omit<Columns, keyof typeof common> => {
+    switch (event.type) {
+      case "call.decided": {
+        const { call, decision } = event.payload;
+        const args = call.arguments;
+        return {
+          ...none,
+          call_id: call.id,
+          server: call.server,
+          tool: call.tool,
+          outcome: decision.outcome,
+          rule: decision.rule,
+          basis: decision.basis,
+          reason: decision.reason,
+          decided_at: decision.at,
+          policy_digest: decision.policy.digest,
+          approval: decision.approval ?? "",
+          arguments: JSON.stringify(args) ?? "null",
+          arguments_object: typeof args === "object" && args !== null && !Array.isArray(args) ? 1 : 0,
+          redacted: call.redacted,
+          shadow_outcome: decision.shadow?.outcome ?? "",
+          shadow_rule: decision.shadow?.rule ?? "",
+        };
+      }
+      case "call.completed":
+        return {
+          ...none,
+          call_id: event.payload.callId,
+          status: event.payload.status,
+          latency_ms: event.payload.latencyMs,
+        };
+      case "approval.requested":
+        return {
+          ...none,
+          call_id: event.payload.callId,
+          rule: event.payload.rule,
+          reason: event.payload.reason,
+        };
+      case "approval.resolved":
+        return { ...none, call_id: event.payload.callId, status: event.payload.resolution };
+      default:
+        return none;
+    }
+  };
+  const common = {
+    event_id: event.id,
+    type: event.type,
+    schema: event.schema,
+    time: Math.trunc(event.time),
+    gateway_instance: event.gateway.instance,
+    gateway_version: event.gateway.version,
+    chain_seq: event.chain.seq,
+    chain_prev: event.chain.prev,
+    chain_hash: event.chain.hash,
+    session_id: event.session?.id ?? "",
+    agent: event.session?.agent ?? "",
+    grant: event.session?.grant ?? "",
+    client_name: event.session?.client?.name ?? "",
+    client_version: event.session?.client?.version ?? "",
+    transport: event.session?.transport ?? "",
+    event_json: serializeEvent(event),
+  };
+  return { ...common, ...call() };
+}
+
+/** Calls, a held call and a policy load, with arguments that are hard to encode or to parse. */
+function awkwardTraffic(gateway: TestGateway): TollgateEvent[] {
+  const at = recentHour() + 0.75;
+  const session = gateway.session(uniqueName('agent "quoted" \\ é'));
+  const calls = [
+    // 1e20 is written as 21 digits: ClickHouse's own JSON functions refuse the whole document.
+    { n: 1e20, big: 1.2345678901234568e29, tiny: 5e-324, fraction: 0.1 + 0.2 },
+    { text: "emoji 😀, quotes \" ' `, backslash \\, newline \n, tab \t, NUL \u0000, LS \u2028, é" },
+    { token: "s3cret", nested: [{ deep: [1, 2.5, null, true] }] },
+    ["not", "an", "object"],
+    "a string",
+    null,
+  ].flatMap((args, n) =>
+    gateway.call(session, { tool: `tool_${n}`, arguments: args, at: at + n * 1_000, latencyMs: 12.25 }),
+  );
+  const [decided] = calls;
+  if (decided?.type !== "call.decided") throw new Error("expected a call.decided first");
+  const shadowed: TollgateEvent = {
+    ...decided,
+    id: newEventId(),
+    payload: {
+      ...decided.payload,
+      decision: {
+        ...decided.payload.decision,
+        shadow: {
+          outcome: "deny",
+          rule: "tools.shadowed",
+          basis: "rule",
+          reason: "shadow says no",
+          counters: [],
+        },
+      },
+    },
+  };
+  const held = gateway.heldCall(session, {
+    tool: "k8s_delete_namespace",
+    resolution: "approved",
+    by: "ops-lead",
+    at: at + 60_000,
+  });
+  return [gateway.policyLoaded(at - 1_000), ...calls, shadowed, ...held];
+}
+
+describe.each(targetNames())("columns as stored on %s", (name) => {
+  let target: TestTarget;
+  let store: Store;
+
+  beforeAll(async () => {
+    target = await makeTarget(name);
+    store = await target.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await target?.dispose();
+  });
+
+  /** Every row of one instance as stored (no FINAL: a duplicate would show), by event id. */
+  const storedRows = async (instance: string) => {
+    const rows = await rowsOf<Columns & { time: string; chain_seq: string }>(
+      target.sql(),
+      `SELECT * EXCEPT (event_id, time), toString(event_id) AS event_id, toUnixTimestamp64Milli(time) AS time
+       FROM events WHERE gateway_instance = '${instance}'`,
+    );
+    return rows.map((row) => ({ ...row, time: Number(row.time), chain_seq: Number(row.chain_seq) }));
+  };
+
+  const expectStored = async (events: TollgateEvent[]) => {
+    const rows = await storedRows(events[0]!.gateway.instance);
+    expect(rows).toHaveLength(events.length);
+    const byId = new Map(rows.map((row) => [row.event_id, row]));
+    for (const event of events) expect(byId.get(event.id), event.type).toEqual(expectedColumns(event));
+  };
+
+  test("every column of every event type is what the event says", async () => {
+    const gateway = new TestGateway();
+    const events = awkwardTraffic(gateway);
+    expect(new Set(events.map((event) => event.type))).toEqual(
+      new Set(["policy.loaded", "call.decided", "call.completed", "approval.requested", "approval.resolved"]),
+    );
+    await store.insertEvents(events);
+    await expectStored(events);
+  });
+
+  test("through the client's exec (how a server is written to), the same rows, once per token", async () => {
+    const events = awkwardTraffic(new TestGateway());
+    const rows = eventRows(events);
+    const settings = insertSettings(uniqueName("range"));
+    await insertThroughClient(target.sql(), rows, settings);
+    await insertThroughClient(target.sql(), rows, settings);
+    await expectStored(events);
+  });
+});
