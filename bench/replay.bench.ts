@@ -88,8 +88,8 @@ export async function runReplayBench(): Promise<Figure[]> {
         unit: " calls/s",
         note: `${(day.report.summary.calls / 1e6).toFixed(2)}M calls in ${day.seconds.toFixed(1)} s`,
       },
-      { name: "peak heap, one-day window", value: day.peakHeap, unit: "B" },
-      { name: "peak heap, whole week", value: week.peakHeap, unit: "B" },
+      { name: "peak live heap, one-day window", value: day.peakHeap, unit: "B" },
+      { name: "peak live heap, whole week", value: week.peakHeap, unit: "B" },
       { name: "peak RSS, whole week", value: week.peakRss, unit: "B" },
     );
     return figures;
@@ -107,9 +107,14 @@ async function timedReplay(
   globalThis.gc?.();
   let peakHeap = 0;
   let peakRss = 0;
+  let batches = 0;
+  // The live heap after a collection, every 100 batches of 8,192 calls (a collection per 0.8M
+  // calls, about 1 % of the run's time): what replay holds, without the garbage not yet collected.
   const sample = () => {
+    const collect = ++batches % 100 === 0;
+    if (collect) globalThis.gc?.();
     const memory = process.memoryUsage();
-    peakHeap = Math.max(peakHeap, memory.heapUsed);
+    if (collect) peakHeap = Math.max(peakHeap, memory.heapUsed);
     peakRss = Math.max(peakRss, memory.rss);
   };
   const started = performance.now();

@@ -23,6 +23,7 @@ import {
   evolve,
   type Identity,
   initialState,
+  pruneState,
   readsArguments,
 } from "@tollgate/policy";
 import { type Category, categoryOf } from "./categories.js";
@@ -82,7 +83,8 @@ export const REDACTED_ARGUMENTS =
 
 /** Held calls older than this are forgotten: no approval waits a day. */
 const HOLD_MEMORY_MS = 86_400_000;
-const PRUNE_HELD_EVERY = 100_000;
+/** Calls of an instance between two tidy-ups: rare enough to cost nothing, often enough to bound memory. */
+const PRUNE_EVERY = 100_000;
 /** Stands for object arguments nobody reads; frozen so that no check could ever fill it. */
 const UNREAD_ARGUMENTS = Object.freeze({});
 /** Stands for non-object arguments nobody reads: the decider refuses them whatever they were. */
@@ -99,6 +101,8 @@ export class Replayer {
   constructor(
     private readonly policies: ReplayPolicies,
     private readonly observer: ReplayObserver,
+    /** Calls of an instance between two tidy-ups; tests set it low so that pruning is exercised. */
+    private readonly pruneEvery = PRUNE_EVERY,
   ) {}
 
   /** Whether any policy of this replay reads the tool's arguments (memoised per server and tool). */
@@ -132,6 +136,7 @@ export class Replayer {
     );
     if (call.approved) instance.held.delete(call.callId);
     else if (call.recorded.outcome === "approval_required") instance.held.set(call.callId, call.at);
+    this.tidy(instance, call.at);
   }
 
   replay(call: RecordedCall): void {
@@ -157,6 +162,7 @@ export class Replayer {
     }
     // Last: until now `instance.baseline` holds the counters as they were before this call.
     if (baselineDecision !== undefined) chargeAsRecorded(instance.baseline, baselineDecision, call);
+    this.tidy(instance, call.at);
   }
 
   private compare(instance: InstanceState, decided: Call, call: RecordedCall, replayable: boolean): void {
@@ -207,10 +213,21 @@ export class Replayer {
 
   private hold(instance: InstanceState, call: RecordedCall): void {
     instance.held.set(call.callId, call.at);
-    if (++instance.sincePrune < PRUNE_HELD_EVERY) return;
+  }
+
+  /**
+   * Now and then, forgets what can no longer matter: counters past their windows (as the gateway
+   * does; sessions come and go, so they would otherwise pile up over a long window) and held calls
+   * nobody approved within a day. Memory follows the traffic in flight, not the calls replayed.
+   */
+  private tidy(instance: InstanceState, now: number): void {
+    if (++instance.sincePrune < this.pruneEvery) return;
     instance.sincePrune = 0;
+    pruneState(instance.baseline, now);
+    pruneState(instance.history, now);
+    if (instance.inWindow) pruneState(instance.candidate, now);
     for (const [callId, at] of instance.held) {
-      if (at < call.at - HOLD_MEMORY_MS) instance.held.delete(callId);
+      if (at < now - HOLD_MEMORY_MS) instance.held.delete(callId);
     }
   }
 

@@ -55,6 +55,8 @@ export interface ReplayOptions {
   seed?: number;
   samplesPerCell?: number;
   onProgress?: (progress: ReplayProgress) => void;
+  /** Calls of an instance between two prunings of its counters (default 100,000); for tests. */
+  pruneEvery?: number;
   /** Report metadata from the shell. */
   id: string;
   createdAt: number;
@@ -86,7 +88,7 @@ export async function runReplay(source: CallSource, options: ReplayOptions): Pro
     },
     (call) => matchesFilter(call, filter),
   );
-  const replayer = new Replayer(policies, builder);
+  const replayer = new Replayer(policies, builder, options.pruneEvery);
   const range = { from: warmupFrom, to: options.window.to };
   let warmed = 0;
   let replayed = 0;

@@ -28,6 +28,7 @@ export function replayInMemory(
     window: ReplayWindow;
     filter?: ReplayFilter;
     seed?: number;
+    pruneEvery?: number;
   },
 ): Promise<ReplayReport> {
   return runReplay(memorySource(calls), {
