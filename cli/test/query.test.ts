@@ -16,9 +16,10 @@ import {
   type TollgateEvent,
   type UnsealedEvent,
 } from "@tollgate/events";
-import { openStore } from "@tollgate/store";
+
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freePort } from "../../test/support/free-port.js";
+import { storeEvents } from "../../test/support/store.js";
 import { exited, healthy } from "../../test/support/waiting.js";
 import { ExitCode, main, type Output } from "../src/index.js";
 
@@ -105,9 +106,7 @@ let data: ReturnType<typeof record>;
 beforeAll(async () => {
   dir = join(await mkdtemp(join(tmpdir(), "tollgate-cli-query-")), "clickhouse");
   data = record();
-  const store = await openStore({ path: dir });
-  await store.insertEvents(data.events);
-  await store.close();
+  await storeEvents(dir, data.events);
 });
 
 describe("tollgate query, on the store opened here", () => {

@@ -15,12 +15,12 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { createKafka, defineBusTopics, ensureTopics, KafkaSink } from "@tollgate/bus";
 import { type EventSink, MemorySink, serializeEvent, type TollgateEvent } from "@tollgate/events";
 import type { ReplayReport } from "@tollgate/replay";
-import { openStore } from "@tollgate/store";
 import { logLevel } from "kafkajs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { useKafka } from "../support/kafka.js";
 import { startRecordingGateway } from "../support/recording-gateway.js";
+import { storeEvents } from "../support/store.js";
 
 const LIVE = {
   version: "1",
@@ -148,12 +148,7 @@ beforeAll(async () => {
   });
   await producer.disconnect();
 
-  const store = await openStore({ path: storeDir });
-  try {
-    await store.insertEvents(memory.events);
-  } finally {
-    await store.close();
-  }
+  await storeEvents(storeDir, memory.events);
 }, 180_000);
 
 describe("tollgate replay --kafka", () => {

@@ -13,6 +13,7 @@ import { openStore } from "@tollgate/store";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { startRecordingGateway } from "../support/recording-gateway.js";
+import { storeEvents } from "../support/store.js";
 
 const EXEC_LIMIT = [{ counter: "exec", window: "minute", max: 5, scope: "grant" }];
 const LIVE = {
@@ -102,12 +103,7 @@ beforeAll(async () => {
     await recording.close();
   }
   to = Date.now() + 1;
-  const store = await openStore({ path: storeDir });
-  try {
-    await store.insertEvents(sink.events);
-  } finally {
-    await store.close();
-  }
+  await storeEvents(storeDir, sink.events);
 }, 120_000);
 
 describe("tollgate replay against traffic recorded through the real gateway", () => {
