@@ -8,7 +8,7 @@ export { EnginePathError, MigrationError, StoreUnavailableError } from "./errors
 export type { EventFilter, Outcome } from "./filters.js";
 export type { AppliedMigration } from "./migrate.js";
 export { DEFAULT_RETENTION_DAYS, MIGRATIONS, type Migration } from "./migrations.js";
-export type { CallQuery, CallRecord, CompletionStatus, StoredEvent } from "./reads.js";
+export type { CompletionStatus, StoredEvent } from "./reads.js";
 export type { ReplayReportRecord, ReplayReportSummary } from "./reports.js";
 export { type EventInput, type EventRows, eventRows, type RawEvent } from "./rows.js";
 export {

@@ -8,7 +8,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { type EventOfType, parseEvent, type TollgateEvent } from "@tollgate/events";
-import { type EventFilter, type Outcome, whereOf } from "./filters.js";
+import { type EventFilter, whereOf } from "./filters.js";
 import { CHAIN_ORDER, pagedEvents, TIME_ORDER } from "./pages.js";
 
 export interface StoredEvent {
@@ -18,38 +18,6 @@ export interface StoredEvent {
 }
 
 export type CompletionStatus = EventOfType<"call.completed">["payload"]["status"];
-
-export interface CallQuery {
-  agent?: string;
-  session?: string;
-  tool?: string;
-  outcome?: Outcome;
-  /** Epoch ms of the decision, inclusive. */
-  from?: number;
-  /** Epoch ms of the decision, exclusive. */
-  to?: number;
-  limit: number;
-}
-
-/** One call: its decision, and its completion when that has been stored. Newest first. */
-export interface CallRecord {
-  callId: string;
-  /** The call.decided event's id. */
-  eventId: string;
-  time: number;
-  instance: string;
-  agent: string;
-  session: string;
-  grant: string;
-  server: string;
-  tool: string;
-  outcome: Outcome;
-  rule: string;
-  basis: string;
-  reason: string;
-  status?: CompletionStatus;
-  latencyMs?: number;
-}
 
 const MAX_LIMIT = 100_000;
 
@@ -105,76 +73,6 @@ export async function instances(client: ClickHouseClient): Promise<string[]> {
     {},
   );
   return found.map((row) => row.instance);
-}
-
-export async function callsOf(client: ClickHouseClient, query: CallQuery): Promise<CallRecord[]> {
-  const { limit, ...filter } = query;
-  const where = whereOf(filter, ["type = 'call.decided'"]);
-  // The completion has no tool or agent of its own: it is found by the decided call's id.
-  const found = await rows<CallRow>(
-    client,
-    `WITH decided AS (
-       SELECT event_id, call_id, time, gateway_instance, agent, session_id, grant, server, tool,
-              outcome, rule, basis, reason
-       FROM events FINAL ${where.sql}
-       ORDER BY time DESC, event_id DESC LIMIT {limit:UInt32}
-     )
-     SELECT d.event_id AS event_id, d.call_id AS call_id, toUnixTimestamp64Milli(d.time) AS time_ms,
-            d.gateway_instance AS instance, d.agent AS agent, d.session_id AS session_id,
-            d.grant AS grant, d.server AS server, d.tool AS tool, d.outcome AS outcome,
-            d.rule AS rule, d.basis AS basis, d.reason AS reason, c.status AS status,
-            c.latency_ms AS latency_ms
-     FROM decided AS d
-     LEFT JOIN (
-       SELECT call_id, any(status) AS status, any(latency_ms) AS latency_ms
-       FROM events FINAL
-       WHERE type = 'call.completed' AND call_id IN (SELECT call_id FROM decided)
-       GROUP BY call_id
-     ) AS c ON c.call_id = d.call_id
-     ORDER BY d.time DESC, d.event_id DESC`,
-    { ...where.params, limit: checkLimit(limit) },
-  );
-  return found.map(callRecord);
-}
-
-interface CallRow {
-  event_id: string;
-  call_id: string;
-  time_ms: string | number;
-  instance: string;
-  agent: string;
-  session_id: string;
-  grant: string;
-  server: string;
-  tool: string;
-  outcome: Outcome;
-  rule: string;
-  basis: string;
-  reason: string;
-  status: string;
-  latency_ms: number | null;
-}
-
-function callRecord(row: CallRow): CallRecord {
-  const record: CallRecord = {
-    callId: row.call_id,
-    eventId: row.event_id,
-    time: Number(row.time_ms),
-    instance: row.instance,
-    agent: row.agent,
-    session: row.session_id,
-    grant: row.grant,
-    server: row.server,
-    tool: row.tool,
-    outcome: row.outcome,
-    rule: row.rule,
-    basis: row.basis,
-    reason: row.reason,
-  };
-  // '' is the LEFT JOIN's default for a call whose completion is not stored (yet).
-  if (row.status !== "") record.status = row.status as CompletionStatus;
-  if (row.latency_ms !== null) record.latencyMs = row.latency_ms;
-  return record;
 }
 
 function checkLimit(limit: number): number {

@@ -59,7 +59,6 @@ export interface Store {
   eventsOfInstance(instance: string): Promise<TollgateEvent[]>;
   /** Gateway instances with events here, for `tollgate audit verify`. */
   instances(): Promise<string[]>;
-  callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]>;
   /**
    * A read query written by tollgate's own code, never SQL text from a user: user values travel
    * only as `{name:Type}` parameters. Rows come back as JSON objects.
@@ -154,10 +153,6 @@ class ClickHouseStore implements Store {
 
   instances(): Promise<string[]> {
     return reads.instances(this.client());
-  }
-
-  callsOf(query: reads.CallQuery): Promise<reads.CallRecord[]> {
-    return reads.callsOf(this.client(), query);
   }
 
   async select<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {

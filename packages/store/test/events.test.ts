@@ -47,12 +47,8 @@ describe.each(targetNames())("inserting and reading events on %s", (name) => {
     expect([...(await store.eventIds(filter))].sort()).toEqual([...ids].sort());
     expect((await store.readEvents(filter)).map((stored) => stored.id).sort()).toEqual([...ids].sort());
     expect((await store.eventsOfInstance(instance)).map((event) => event.id).sort()).toEqual([...ids].sort());
-    const decided = events.filter((event) => event.type === "call.decided");
-    const agents = new Set(decided.map((event) => event.session?.agent));
-    const calls = (
-      await Promise.all([...agents].map((agent) => store.callsOf({ agent, limit: 100 })))
-    ).flat();
-    expect(calls.map((call) => call.eventId).sort()).toEqual(decided.map((event) => event.id).sort());
+    const decided = events.filter((event) => event.type === "call.decided").map((event) => event.id);
+    expect([...(await store.eventIds({ ...filter, type: "call.decided" }))].sort()).toEqual(decided.sort());
   };
 
   test("events read back byte-exact, arguments redacted as the gateway sent them", async () => {

@@ -1,7 +1,7 @@
 import type { TollgateEvent } from "@tollgate/events";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DAY, recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
-import type { CallRecord, EventFilter, Store } from "../src/index.js";
+import type { EventFilter, Store } from "../src/index.js";
 import { makeTarget, type TestTarget, targetNames } from "./support/targets.js";
 
 const HOUR = 3_600_000;
@@ -100,53 +100,4 @@ describe.each(targetNames())("forensic queries on %s", (name) => {
     expect(await store.countEvents({ session: "x\\' OR '1'='1" })).toBe(0);
     expect(await store.countEvents({ agent: alice })).toBe(ours({ agent: alice }).length);
   });
-
-  test("callsOf joins each decision with its completion, newest first", async () => {
-    const calls = await store.callsOf({ agent: alice, limit: 10 });
-    expect(calls.map(summary)).toEqual([
-      { tool: "k8s_scale", outcome: "approval_required", status: undefined, latencyMs: undefined },
-      { tool: "k8s_pod_exec", outcome: "rate_limited", status: "denied", latencyMs: 0 },
-      { tool: "k8s_delete_namespace", outcome: "deny", status: "denied", latencyMs: 0 },
-      { tool: "k8s_pod_exec", outcome: "allow", status: "ok", latencyMs: 120 },
-      { tool: "k8s_get_pods", outcome: "allow", status: "ok", latencyMs: 42.5 },
-    ]);
-    const [newest] = calls;
-    const decided = events.find((event) => event.id === newest?.eventId);
-    expect(newest).toMatchObject({
-      instance: east.instance,
-      agent: alice,
-      session: s2.id,
-      grant: `${alice}-grant`,
-      server: "k8s",
-      rule: "tools.k8s_scale",
-      basis: "approval", // an approve rule holding the call, as the gateway records it
-      time: t0 + 4 * HOUR,
-      callId: decided?.type === "call.decided" ? decided.payload.call.id : "?",
-    });
-  });
-
-  test("callsOf filters by session, tool, outcome and time, and honours the limit", async () => {
-    const tools = async (query: Parameters<Store["callsOf"]>[0]) =>
-      (await store.callsOf(query)).map((call) => `${call.agent === alice ? "alice" : "bob"}:${call.tool}`);
-    expect(await tools({ session: s3.id, limit: 10 })).toEqual(["bob:k8s_pod_exec", "bob:k8s_get_pods"]);
-    expect(await tools({ tool: "k8s_pod_exec", from: t0, to: t0 + 2 * DAY, limit: 10 })).toEqual([
-      "bob:k8s_pod_exec",
-      "bob:k8s_pod_exec",
-      "alice:k8s_pod_exec",
-      "alice:k8s_pod_exec",
-    ]);
-    expect(await tools({ agent: bob, outcome: "deny", limit: 10 })).toEqual(["bob:k8s_pod_exec"]);
-    expect(await tools({ agent: alice, from: t0 + HOUR, to: t0 + 3 * HOUR, limit: 10 })).toEqual([
-      "alice:k8s_delete_namespace",
-      "alice:k8s_pod_exec",
-    ]);
-    expect(await tools({ agent: alice, limit: 2 })).toEqual(["alice:k8s_scale", "alice:k8s_pod_exec"]);
-    const [failed] = await store.callsOf({ session: s3.id, tool: "k8s_get_pods", limit: 1 });
-    expect(failed).toMatchObject({ status: "tool_error", latencyMs: 7.25 });
-    await expect(store.callsOf({ agent: alice, limit: 0 })).rejects.toThrow(/limit must be a whole number/);
-  });
 });
-
-function summary(call: CallRecord) {
-  return { tool: call.tool, outcome: call.outcome, status: call.status, latencyMs: call.latencyMs };
-}
