@@ -8,15 +8,22 @@ import { dirname } from "node:path";
 import { type EventSink, parseEvent, serializeEvent, type TollgateEvent } from "@tollgate/events";
 
 export class JsonlSink implements EventSink {
-  private ready: Promise<unknown>;
+  /** The last write: each append waits for it, so lines land in publish order. */
+  private tail: Promise<unknown>;
 
   constructor(private readonly path: string) {
-    this.ready = mkdir(dirname(path), { recursive: true });
+    this.tail = mkdir(dirname(path), { recursive: true });
   }
 
-  async publish(event: TollgateEvent): Promise<void> {
-    await this.ready;
-    await appendFile(this.path, `${serializeEvent(event)}\n`, "utf8");
+  /**
+   * The gateway's recorder publishes several events at once; unordered appends could land in any
+   * order, and replay and audit read a file in chain order. One append at a time keeps it.
+   */
+  publish(event: TollgateEvent): Promise<void> {
+    const line = `${serializeEvent(event)}\n`;
+    const written = this.tail.then(() => appendFile(this.path, line, "utf8"));
+    this.tail = written.catch(() => undefined);
+    return written;
   }
 
   async close(): Promise<void> {}
