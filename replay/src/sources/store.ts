@@ -1,13 +1,14 @@
 /**
  * Recorded calls from the store, fast. Per time slice (an hourly histogram, at most SLICE_ROWS
- * rows, fetched one ahead of the decider) three queries, each answered as RowBinary bytes:
+ * rows, fetched one ahead of the decider) two queries, each answered as RowBinary bytes:
  * - the slice's call "profiles": what repeats across calls (instance, identity, tool, recorded
  *   decision, policy), each once with its hash;
- * - every call as its profile's hash and a few numbers and its session, read in place: one pass
- *   finds each row's profile and sequence number, and the rest of a row is read only when its
- *   call is built, just before it is decided (short-lived objects, not a slice's worth at once);
- * - the few calls that need more: arguments of tools a policy checks, call ids of held calls.
- * None is sorted by ClickHouse (sorting wide rows cost more than everything else together):
+ * - every call as its profile's hash, a few numbers, its session, and the call id and arguments
+ *   only where they are needed (held calls; tools a policy checks the arguments of), read in
+ *   place: one pass finds each row's profile and sequence number, and the rest of a row is read
+ *   only when its call is built, just before it is decided (short-lived objects, not a slice's
+ *   worth at once).
+ * Neither is sorted by ClickHouse (sorting wide rows cost more than everything else together):
  * each instance's chain sequence numbers are dense, so rows are placed by sequence number, which
  * also drops a duplicated row (at-least-once ingest before a merge) onto its twin. No FINAL.
  */
@@ -32,11 +33,14 @@ const TOOL_KEY = "concat(server, '\\x1f', tool)";
 
 const PROFILES = `SELECT ${PROFILE} AS profile, ${PROFILE_COLUMNS}
 FROM events WHERE ${RANGE} GROUP BY profile, ${PROFILE_COLUMNS}`;
-const CALLS = `SELECT ${PROFILE}, chain_seq, decided_at, session_id, toUInt8(notEmpty(redacted) * 2 + arguments_object)
-FROM events WHERE ${RANGE}`;
-const DETAILS = `SELECT gateway_instance, chain_seq, if(outcome = 'approval_required' OR approval != '', call_id, ''),
+/**
+ * The call id and the arguments only where they are needed (an empty string, one byte, elsewhere):
+ * call ids of held calls and their approvals, arguments of tools a policy checks.
+ */
+const CALLS = `SELECT ${PROFILE}, chain_seq, decided_at, session_id, toUInt8(notEmpty(redacted) * 2 + arguments_object),
+  if(outcome = 'approval_required' OR approval != '', call_id, ''),
   if(has({argumentTools:Array(String)}, ${TOOL_KEY}), arguments, '')
-FROM events WHERE ${RANGE} AND (outcome = 'approval_required' OR approval != '' OR has({argumentTools:Array(String)}, ${TOOL_KEY}))`;
+FROM events WHERE ${RANGE}`;
 
 interface Profile {
   instance: string;
@@ -48,15 +52,12 @@ interface Profile {
   recordedShadow: RecordedShadow | undefined;
   approved: boolean;
   digest: string;
-  /** Whether its calls have a row in the details query (arguments or call id). */
-  detailed: boolean;
 }
 
 /** Each query's result as RowBinary bytes. */
 interface Slice {
   profiles: Uint8Array;
   calls: Uint8Array;
-  details: Uint8Array;
 }
 
 export function storeSource(store: Store): CallSource {
@@ -94,23 +95,21 @@ async function* storeCalls(
   readsArguments: (server: string, tool: string) => boolean,
 ): AsyncIterable<RecordedCall[]> {
   const argumentTools = await toolsWithArguments(store, range, readsArguments);
-  const toolSet = new Set(argumentTools);
   const slices = await slicesOf(store, range);
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
     const params = { from: slice.from, to: slice.to, argumentTools };
-    const [profiles, calls, details] = await Promise.all([
+    const [profiles, calls] = await Promise.all([
       store.selectRowBinary(PROFILES, params),
       store.selectRowBinary(CALLS, params),
-      store.selectRowBinary(DETAILS, params),
     ]);
-    return { profiles, calls, details };
+    return { profiles, calls };
   };
   let next = slices[0] === undefined ? undefined : fetch(slices[0]);
   for (let index = 0; next !== undefined; index += 1) {
     const slice = await next;
     const following = slices[index + 1];
     next = following === undefined ? undefined : fetch(following);
-    yield* assemble(slice, toolSet);
+    yield* assemble(slice);
   }
 }
 
@@ -192,15 +191,14 @@ const BATCH_CALLS = 8_192;
 const LEAST_ROW_BYTES = 26;
 
 /** Each instance's calls of the slice in chain order, in batches of at most BATCH_CALLS. */
-function* assemble(slice: Slice, argumentTools: ReadonlySet<string>): Generator<RecordedCall[]> {
-  const profiles = parseProfiles(slice.profiles, argumentTools);
-  const details = parseDetails(slice.details);
+function* assemble(slice: Slice): Generator<RecordedCall[]> {
+  const profiles = parseProfiles(slice.profiles);
   const rows = indexRows(slice.calls, profiles);
   for (const order of chainOrders(rows, profiles.list)) {
     let batch: RecordedCall[] = [];
     for (const slot of order) {
       if (slot === 0) continue;
-      batch.push(callAt(rows, slot - 1, profiles.list, details));
+      batch.push(callAt(rows, slot - 1, profiles.list));
       if (batch.length === BATCH_CALLS) {
         yield batch;
         batch = [];
@@ -240,6 +238,8 @@ function indexRows(bytes: Uint8Array, profiles: Profiles): RowIndex {
     reader.offset += 8; // decided_at, read when the call is built
     reader.skipString(); // session_id, likewise
     reader.offset += 1; // flags
+    reader.skipString(); // call id
+    reader.skipString(); // arguments
     rows.count += 1;
   }
   return rows;
@@ -273,32 +273,27 @@ function chainOrders(rows: RowIndex, profiles: readonly Profile[]): Int32Array[]
   return [...orders.values()].map((order) => order.slots);
 }
 
-function callAt(
-  rows: RowIndex,
-  row: number,
-  profiles: readonly Profile[],
-  details: Map<string, Details>,
-): RecordedCall {
+function callAt(rows: RowIndex, row: number, profiles: readonly Profile[]): RecordedCall {
   const { reader } = rows;
   const profile = profiles[rows.profile[row] as number] as Profile;
-  const seq = rows.seq[row] as number;
   reader.offset = (rows.start[row] as number) + 16;
   const at = reader.float64();
   const session = reader.string();
   const flags = reader.uint8();
-  const detail = profile.detailed ? details.get(`${profile.instance}\u0000${seq}`) : undefined;
+  const callId = reader.string();
+  const args = reader.string();
   return {
     eventId: "",
-    callId: detail?.callId ?? "",
+    callId,
     instance: profile.instance,
-    seq,
+    seq: rows.seq[row] as number,
     at,
     session,
     agent: profile.agent,
     grant: profile.grant,
     server: profile.server,
     tool: profile.tool,
-    argumentsJson: detail?.argumentsJson,
+    argumentsJson: args === "" ? undefined : args,
     argumentsAreObject: (flags & 1) === 1,
     redacted: (flags & 2) === 2,
     approved: profile.approved,
@@ -314,7 +309,7 @@ interface Profiles {
   byHash: Map<number, number>;
 }
 
-function parseProfiles(bytes: Uint8Array, argumentTools: ReadonlySet<string>): Profiles {
+function parseProfiles(bytes: Uint8Array): Profiles {
   const profiles: Profiles = { list: [], byHash: new Map() };
   const reader = new RowBinaryReader(bytes);
   while (!reader.done) {
@@ -355,27 +350,7 @@ function parseProfiles(bytes: Uint8Array, argumentTools: ReadonlySet<string>): P
           : { outcome: shadowOutcome as RecordedShadow["outcome"], rule: shadowRule },
       approved: approval === "granted",
       digest,
-      detailed:
-        approval !== "" || outcome === "approval_required" || argumentTools.has(`${server}\x1f${tool}`),
     });
   }
   return profiles;
-}
-
-interface Details {
-  callId: string;
-  argumentsJson: string | undefined;
-}
-
-function parseDetails(bytes: Uint8Array): Map<string, Details> {
-  const details = new Map<string, Details>();
-  const reader = new RowBinaryReader(bytes);
-  while (!reader.done) {
-    const instance = reader.string();
-    const seq = reader.uint64();
-    const callId = reader.string();
-    const args = reader.string();
-    details.set(`${instance}\u0000${seq}`, { callId, argumentsJson: args === "" ? undefined : args });
-  }
-  return details;
 }
