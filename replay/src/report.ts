@@ -279,7 +279,7 @@ export class ReportBuilder implements ReplayObserver {
       reservoir = new Reservoir(this.context.samplesPerCell, this.random);
       this.samples.set(cell, reservoir);
     }
-    reservoir.offer(callExample(comparison));
+    reservoir.offer(() => callExample(comparison));
   }
 
   private transitions(): TransitionCell[] {

@@ -11,14 +11,15 @@ export class Reservoir<T> {
     private readonly random: () => number,
   ) {}
 
-  offer(item: T): void {
+  /** `make` builds the item only if the sample takes it: most offers of a large cell are refused. */
+  offer(make: () => T): void {
     this.seen += 1;
     if (this.items.length < this.size) {
-      this.items.push(item);
+      this.items.push(make());
       return;
     }
     const slot = Math.floor(this.random() * this.seen);
-    if (slot < this.size) this.items[slot] = item;
+    if (slot < this.size) this.items[slot] = make();
   }
 }
 
