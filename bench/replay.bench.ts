@@ -64,7 +64,7 @@ const TOOL_MIX: [string, number][] = [
 export async function runReplayBench(): Promise<Figure[]> {
   const live = await loadPolicyFile("examples/policies/k8s.json");
   const candidate = await loadPolicyFile("examples/policies/k8s-loosened.json");
-  const path = resolve(`.cache/bench/replay-week-${CALLS}-v1`);
+  const path = resolve(`.cache/bench/replay-week-${CALLS}-v2`);
   const fresh = !existsSync(join(path, "ready"));
   const store = await openStore({ path });
   try {

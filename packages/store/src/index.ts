@@ -7,7 +7,7 @@ export { activeEnginePath, type StoreTarget } from "./engine.js";
 export { EnginePathError, MigrationError, StoreUnavailableError } from "./errors.js";
 export type { EventFilter, Outcome } from "./filters.js";
 export type { AppliedMigration } from "./migrate.js";
-export { DEFAULT_RETENTION_DAYS, MIGRATIONS, type Migration } from "./migrations.js";
+export { CALL_PROFILE_COLUMNS, DEFAULT_RETENTION_DAYS, MIGRATIONS, type Migration } from "./migrations.js";
 export type { CompletionStatus, StoredEvent } from "./reads.js";
 export type { ReplayReportRecord, ReplayReportSummary } from "./reports.js";
 export { type EventInput, type EventRows, eventRows, type RawEvent } from "./rows.js";

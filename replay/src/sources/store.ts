@@ -12,7 +12,7 @@
  * each instance's chain sequence numbers are dense, so rows are placed by sequence number, which
  * also drops a duplicated row (at-least-once ingest before a merge) onto its twin. No FINAL.
  */
-import type { Store } from "@tollgate/store";
+import { CALL_PROFILE_COLUMNS, type Store } from "@tollgate/store";
 import type { RecordedCall, RecordedShadow, RecordedVerdict, ReplayWindow } from "../recorded.js";
 import type { ReplaySource } from "../report.js";
 import { type CallSource, locatorKey } from "../run.js";
@@ -24,20 +24,16 @@ export const SLICE_ROWS = 250_000;
 const HOUR = 3_600_000;
 const RANGE = `type = 'call.decided'
   AND time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
-const PROFILE_COLUMNS =
-  "gateway_instance, agent, grant, server, tool, outcome, rule, basis, shadow_outcome, shadow_rule, approval, policy_digest";
-/** 53 bits of the hash: a UInt64 JavaScript reads exactly as a number. */
-const PROFILE = `bitAnd(cityHash64(${PROFILE_COLUMNS}), 9007199254740991)`;
 /** Server and tool joined for `has`; a false match only fetches arguments nobody needed. */
 const TOOL_KEY = "concat(server, '\\x1f', tool)";
 
-const PROFILES = `SELECT ${PROFILE} AS profile, ${PROFILE_COLUMNS}
-FROM events WHERE ${RANGE} GROUP BY profile, ${PROFILE_COLUMNS}`;
+const PROFILES = `SELECT call_profile AS profile, ${CALL_PROFILE_COLUMNS}
+FROM events WHERE ${RANGE} GROUP BY profile, ${CALL_PROFILE_COLUMNS}`;
 /**
  * The call id and the arguments only where they are needed (an empty string, one byte, elsewhere):
  * call ids of held calls and their approvals, arguments of tools a policy checks.
  */
-const CALLS = `SELECT ${PROFILE}, chain_seq, decided_at, session_id, toUInt8(notEmpty(redacted) * 2 + arguments_object),
+const CALLS = `SELECT call_profile, chain_seq, decided_at, session_id, toUInt8(notEmpty(redacted) * 2 + arguments_object),
   if(outcome = 'approval_required' OR approval != '', call_id, ''),
   if(has({argumentTools:Array(String)}, ${TOOL_KEY}), arguments, '')
 FROM events WHERE ${RANGE}`;
@@ -187,8 +183,8 @@ async function histogram(
 
 /** Calls per batch handed to the decider: built just before they are decided, so they die young. */
 const BATCH_CALLS = 8_192;
-/** The least bytes a row of CALLS takes (profile, seq, time, an empty session, flags). */
-const LEAST_ROW_BYTES = 26;
+/** The least bytes a row of CALLS takes (profile, seq, time, flags, and three empty strings). */
+const LEAST_ROW_BYTES = 28;
 
 /** Each instance's calls of the slice in chain order, in batches of at most BATCH_CALLS. */
 function* assemble(slice: Slice): Generator<RecordedCall[]> {
