@@ -48,7 +48,7 @@ export {
 export { eventsSource, recordedCallOf } from "./sources/events.js";
 export { eventsFileSource, spoolSource } from "./sources/files.js";
 export { type KafkaSourceOptions, kafkaSource } from "./sources/kafka.js";
-export { storeSource } from "./sources/store.js";
+export { type StoreSourceOptions, storeSource } from "./sources/store.js";
 export type { GroupCount } from "./tally.js";
 export type { Timeline, TimelineBucket } from "./timeline.js";
 export {

@@ -97,31 +97,36 @@ afterAll(async () => {
 });
 
 describe("storeSource", () => {
-  it("reads exactly the calls the events hold, in each instance's chain order", async () => {
-    const fromStore = await collect(storeSource(store).calls(range, readsArguments));
-    const fromEvents = await collect(
-      eventsSource({ kind: "events-file", detail: "memory" }, async function* () {
-        yield events;
-      }).calls(range, readsArguments),
-    );
-    // The bulk read leaves event ids out (looked up for the report's examples only), and call ids
-    // except where approvals need them to pair a held call with its re-decision.
-    const expected = byInstance(
-      fromEvents.map((call) => ({
-        ...call,
-        eventId: "",
-        callId: call.approved || call.recorded.outcome === "approval_required" ? call.callId : "",
-      })),
-    );
-    const actual = byInstance(fromStore);
-    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [instance, calls] of expected) expect(actual.get(instance)).toEqual(calls);
-    // What the comparison covers: arguments read and not read, redaction, approvals, shadow.
-    expect(fromStore.filter((call) => call.argumentsJson !== undefined).length).toBeGreaterThan(0);
-    expect(fromStore.some((call) => call.redacted && call.tool === "k8s_pod_exec")).toBe(true);
-    expect(fromStore.some((call) => !call.argumentsAreObject)).toBe(true);
-    expect(fromStore.filter((call) => call.approved)).toHaveLength(2);
-    expect(fromStore.filter((call) => call.callId !== "")).toHaveLength(6);
-    expect(fromStore.filter((call) => call.recordedShadow !== undefined)).toHaveLength(2);
-  });
+  // One slice for the whole window, and slices of a few rows each: profiles carried from slice to
+  // slice, each instance's order across slice boundaries.
+  it.each([{ sliceRows: undefined }, { sliceRows: 7 }])(
+    "reads exactly the calls the events hold, in each instance's chain order (slices of $sliceRows rows)",
+    async ({ sliceRows }) => {
+      const fromStore = await collect(storeSource(store, { sliceRows }).calls(range, readsArguments));
+      const fromEvents = await collect(
+        eventsSource({ kind: "events-file", detail: "memory" }, async function* () {
+          yield events;
+        }).calls(range, readsArguments),
+      );
+      // The bulk read leaves event ids out (looked up for the report's examples only), and call ids
+      // except where approvals need them to pair a held call with its re-decision.
+      const expected = byInstance(
+        fromEvents.map((call) => ({
+          ...call,
+          eventId: "",
+          callId: call.approved || call.recorded.outcome === "approval_required" ? call.callId : "",
+        })),
+      );
+      const actual = byInstance(fromStore);
+      expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [instance, calls] of expected) expect(actual.get(instance)).toEqual(calls);
+      // What the comparison covers: arguments read and not read, redaction, approvals, shadow.
+      expect(fromStore.filter((call) => call.argumentsJson !== undefined).length).toBeGreaterThan(0);
+      expect(fromStore.some((call) => call.redacted && call.tool === "k8s_pod_exec")).toBe(true);
+      expect(fromStore.some((call) => !call.argumentsAreObject)).toBe(true);
+      expect(fromStore.filter((call) => call.approved)).toHaveLength(2);
+      expect(fromStore.filter((call) => call.callId !== "")).toHaveLength(6);
+      expect(fromStore.filter((call) => call.recordedShadow !== undefined)).toHaveLength(2);
+    },
+  );
 });

@@ -27,8 +27,15 @@ const RANGE = `type = 'call.decided'
 /** Server and tool joined for `has`; a false match only fetches arguments nobody needed. */
 const TOOL_KEY = "concat(server, '\\x1f', tool)";
 
+/**
+ * The slice's profiles not known from earlier slices: after the first slices, usually none, and
+ * ClickHouse skips the GROUP BY over twelve columns for every row.
+ */
 const PROFILES = `SELECT call_profile AS profile, ${CALL_PROFILE_COLUMNS}
-FROM events WHERE ${RANGE} GROUP BY profile, ${CALL_PROFILE_COLUMNS}`;
+FROM events WHERE ${RANGE} AND call_profile NOT IN {known:Array(UInt64)}
+GROUP BY profile, ${CALL_PROFILE_COLUMNS}`;
+/** Beyond this many, the profiles query gets no list (the known ones come back and are skipped). */
+const MOST_KNOWN_PROFILES = 20_000;
 /**
  * The call id and the arguments only where they are needed (an empty string, one byte, elsewhere):
  * call ids of held calls and their approvals, arguments of tools a policy checks.
@@ -48,7 +55,12 @@ interface Profile {
   recordedShadow: RecordedShadow | undefined;
   approved: boolean;
   digest: string;
+  /** Its columns joined: tells the same profile sent again from another with the same hash. */
+  key: string;
 }
+
+/** The columns of CALL_PROFILE_COLUMNS, in their order. */
+const PROFILE_FIELDS = 12;
 
 /** Each query's result as RowBinary bytes. */
 interface Slice {
@@ -56,13 +68,19 @@ interface Slice {
   calls: Uint8Array;
 }
 
-export function storeSource(store: Store): CallSource {
+export interface StoreSourceOptions {
+  /** Rows per slice (default SLICE_ROWS): what one read holds in memory. */
+  sliceRows?: number;
+}
+
+export function storeSource(store: Store, options: StoreSourceOptions = {}): CallSource {
+  const sliceRows = options.sliceRows ?? SLICE_ROWS;
   return {
     describe(): ReplaySource {
       const where = store.target.kind === "http" ? store.target.url : `chDB ${store.target.path}`;
       return { kind: "clickhouse", detail: `${where}: events where type = 'call.decided', by time slice` };
     },
-    calls: (range, readsArguments) => storeCalls(store, range, readsArguments),
+    calls: (range, readsArguments) => storeCalls(store, range, readsArguments, sliceRows),
     async eventIds(calls, range) {
       const rows = await store.select<{ instance: string; seq: string | number; id: string }>(
         `SELECT gateway_instance AS instance, chain_seq AS seq, any(event_id) AS id FROM events
@@ -89,23 +107,28 @@ async function* storeCalls(
   store: Store,
   range: ReplayWindow,
   readsArguments: (server: string, tool: string) => boolean,
+  sliceRows: number,
 ): AsyncIterable<RecordedCall[]> {
   const argumentTools = await toolsWithArguments(store, range, readsArguments);
-  const slices = await slicesOf(store, range);
+  const slices = await slicesOf(store, range, sliceRows);
+  const profiles: Profiles = { list: [], byHash: new Map() };
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
+    const known = profiles.list.length > MOST_KNOWN_PROFILES ? [] : [...profiles.byHash.keys()];
     const params = { from: slice.from, to: slice.to, argumentTools };
-    const [profiles, calls] = await Promise.all([
-      store.selectRowBinary(PROFILES, params),
+    const [newProfiles, calls] = await Promise.all([
+      store.selectRowBinary(PROFILES, { ...params, known }),
       store.selectRowBinary(CALLS, params),
     ]);
-    return { profiles, calls };
+    return { profiles: newProfiles, calls };
   };
   let next = slices[0] === undefined ? undefined : fetch(slices[0]);
   for (let index = 0; next !== undefined; index += 1) {
     const slice = await next;
+    // Before the next fetch, so that it leaves out this slice's profiles too.
+    addProfiles(profiles, slice.profiles);
     const following = slices[index + 1];
     next = following === undefined ? undefined : fetch(following);
-    yield* assemble(slice);
+    yield* assemble(slice.calls, profiles);
   }
 }
 
@@ -123,21 +146,21 @@ async function toolsWithArguments(
     .map((row) => `${row.server}\x1f${row.tool}`);
 }
 
-/** Consecutive hours grouped up to SLICE_ROWS; a busier hour is split by its minutes. */
-async function slicesOf(store: Store, range: ReplayWindow): Promise<ReplayWindow[]> {
+/** Consecutive hours grouped up to `sliceRows`; a busier hour is split by its minutes. */
+async function slicesOf(store: Store, range: ReplayWindow, sliceRows: number): Promise<ReplayWindow[]> {
   const hours = await histogram(store, range, "toStartOfHour");
   const slices: ReplayWindow[] = [];
   let open: { from: number; rows: number } | undefined;
   for (const hour of hours) {
     const start = Math.max(range.from, hour.start);
     const end = Math.min(range.to, hour.start + HOUR);
-    if (hour.rows > SLICE_ROWS) {
+    if (hour.rows > sliceRows) {
       if (open !== undefined) slices.push({ from: open.from, to: start });
       open = undefined;
-      slices.push(...(await minuteSlices(store, { from: start, to: end })));
+      slices.push(...(await minuteSlices(store, { from: start, to: end }, sliceRows)));
       continue;
     }
-    if (open !== undefined && open.rows + hour.rows > SLICE_ROWS) {
+    if (open !== undefined && open.rows + hour.rows > sliceRows) {
       slices.push({ from: open.from, to: start });
       open = undefined;
     }
@@ -150,14 +173,14 @@ async function slicesOf(store: Store, range: ReplayWindow): Promise<ReplayWindow
   return slices;
 }
 
-async function minuteSlices(store: Store, hour: ReplayWindow): Promise<ReplayWindow[]> {
+async function minuteSlices(store: Store, hour: ReplayWindow, sliceRows: number): Promise<ReplayWindow[]> {
   const minutes = await histogram(store, hour, "toStartOfMinute");
   const slices: ReplayWindow[] = [];
   let from = hour.from;
   let rows = 0;
   for (const minute of minutes) {
     const start = Math.max(hour.from, minute.start);
-    if (rows > 0 && rows + minute.rows > SLICE_ROWS) {
+    if (rows > 0 && rows + minute.rows > sliceRows) {
       slices.push({ from, to: start });
       from = start;
       rows = 0;
@@ -187,9 +210,8 @@ const BATCH_CALLS = 8_192;
 const LEAST_ROW_BYTES = 28;
 
 /** Each instance's calls of the slice in chain order, in batches of at most BATCH_CALLS. */
-function* assemble(slice: Slice): Generator<RecordedCall[]> {
-  const profiles = parseProfiles(slice.profiles);
-  const rows = indexRows(slice.calls, profiles);
+function* assemble(calls: Uint8Array, profiles: Profiles): Generator<RecordedCall[]> {
+  const rows = indexRows(calls, profiles);
   for (const order of chainOrders(rows, profiles.list)) {
     let batch: RecordedCall[] = [];
     for (const slot of order) {
@@ -305,48 +327,71 @@ interface Profiles {
   byHash: Map<number, number>;
 }
 
-function parseProfiles(bytes: Uint8Array): Profiles {
-  const profiles: Profiles = { list: [], byHash: new Map() };
+/** The profiles of a query's answer, added to those already known. */
+function addProfiles(profiles: Profiles, bytes: Uint8Array): void {
   const reader = new RowBinaryReader(bytes);
   while (!reader.done) {
     const hash = reader.uint64();
-    const instance = reader.string();
-    const agent = reader.string();
-    const grant = reader.string();
-    const server = reader.string();
-    const tool = reader.string();
-    const outcome = reader.string();
-    const rule = reader.string();
-    const basis = reader.string();
-    const shadowOutcome = reader.string();
-    const shadowRule = reader.string();
-    const approval = reader.string();
-    const digest = reader.string();
-    if (profiles.byHash.has(hash)) {
+    const fields = Array.from({ length: PROFILE_FIELDS }, () => reader.string());
+    const key = fields.join("\x1f");
+    const known = profiles.byHash.get(hash);
+    if (known !== undefined) {
+      if (profiles.list[known]?.key === key) continue;
       // Two profiles with one 53-bit hash: astronomically unlikely, but never a silent mix-up.
       throw new Error(
         `replay: two call profiles share the hash ${hash}; replay this window from --events or --kafka`,
       );
     }
     profiles.byHash.set(hash, profiles.list.length);
-    profiles.list.push({
-      instance,
-      agent,
-      grant,
-      server,
-      tool,
-      recorded: {
-        outcome: outcome as RecordedVerdict["outcome"],
-        rule,
-        basis: basis as RecordedVerdict["basis"],
-      },
-      recordedShadow:
-        shadowOutcome === ""
-          ? undefined
-          : { outcome: shadowOutcome as RecordedShadow["outcome"], rule: shadowRule },
-      approved: approval === "granted",
-      digest,
-    });
+    profiles.list.push(profileOf(fields, key));
   }
-  return profiles;
+}
+
+function profileOf(fields: string[], key: string): Profile {
+  const [
+    instance,
+    agent,
+    grant,
+    server,
+    tool,
+    outcome,
+    rule,
+    basis,
+    shadowOutcome,
+    shadowRule,
+    approval,
+    digest,
+  ] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return {
+    instance,
+    agent,
+    grant,
+    server,
+    tool,
+    recorded: {
+      outcome: outcome as RecordedVerdict["outcome"],
+      rule,
+      basis: basis as RecordedVerdict["basis"],
+    },
+    recordedShadow:
+      shadowOutcome === ""
+        ? undefined
+        : { outcome: shadowOutcome as RecordedShadow["outcome"], rule: shadowRule },
+    approved: approval === "granted",
+    digest,
+    key,
+  };
 }
