@@ -1,9 +1,8 @@
 /** The store as the audit trail: `tollgate audit verify` reads an instance's chain back and checks it. */
 import { type TollgateEvent, verifyChains } from "@tollgate/events";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
-import type { Store } from "../src/index.js";
-import { makeTarget, type TestTarget, targetNames } from "./support/targets.js";
+import { openTarget, targetNames } from "./support/targets.js";
 
 /** Ten calls of one agent: twenty chained events. */
 function shift(gateway: TestGateway): TollgateEvent[] {
@@ -15,23 +14,13 @@ function shift(gateway: TestGateway): TollgateEvent[] {
 }
 
 describe.each(targetNames())("audit over the store on %s", (name) => {
-  let target: TestTarget;
-  let store: Store;
-
-  beforeAll(async () => {
-    target = await makeTarget(name);
-    store = await target.open();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await target?.dispose();
-  });
+  const open = openTarget(name);
 
   const stored = async (gateway: TestGateway, events: TollgateEvent[]) => {
     const shuffled = [...events].sort((a, b) => a.id.localeCompare(b.id)).reverse();
-    await store.insertEvents(shuffled.slice(0, 7));
-    await store.insertEvents(shuffled);
-    return store.eventsOfInstance(gateway.instance);
+    await open.store.insertEvents(shuffled.slice(0, 7));
+    await open.store.insertEvents(shuffled);
+    return open.store.eventsOfInstance(gateway.instance);
   };
 
   test("an instance's events come back in chain order, once each, and verify clean", async () => {
@@ -48,28 +37,28 @@ describe.each(targetNames())("audit over the store on %s", (name) => {
     await stored(bystander, shift(bystander));
     await stored(gateway, events);
     const victim = events[6]!;
-    await target.sql().command({
+    await open.target.sql().command({
       query: "DELETE FROM events WHERE event_id = {id:UUID}",
       query_params: { id: victim.id },
     });
-    const read = await store.eventsOfInstance(gateway.instance);
+    const read = await open.store.eventsOfInstance(gateway.instance);
     expect(read).toHaveLength(events.length - 1);
     expect(verifyChains(read)).toEqual([
       expect.objectContaining({ instance: gateway.instance, kind: "missing", seq: 7 }),
     ]);
-    expect(verifyChains(await store.eventsOfInstance(bystander.instance))).toEqual([]);
+    expect(verifyChains(await open.store.eventsOfInstance(bystander.instance))).toEqual([]);
   });
 
   test("a row removed by a mutation (ALTER TABLE … DELETE) is found too", async () => {
     const gateway = new TestGateway();
     const events = shift(gateway);
     await stored(gateway, events);
-    await target.sql().command({
+    await open.target.sql().command({
       query: "ALTER TABLE events DELETE WHERE event_id IN {ids:Array(UUID)}",
       query_params: { ids: [events[0]!.id, events[1]!.id] },
       clickhouse_settings: { mutations_sync: "2" },
     });
-    expect(verifyChains(await store.eventsOfInstance(gateway.instance))).toEqual([
+    expect(verifyChains(await open.store.eventsOfInstance(gateway.instance))).toEqual([
       expect.objectContaining({
         kind: "missing",
         seq: 2,
@@ -83,18 +72,18 @@ describe.each(targetNames())("audit over the store on %s", (name) => {
     const events = shift(gateway);
     await stored(gateway, events);
     const victim = events.find((event) => event.type === "call.decided" && event.chain.seq > 0)!;
-    await target.sql().command({
+    await open.target.sql().command({
       query:
         'ALTER TABLE events UPDATE event_json = replaceOne(event_json, \'"outcome":"allow"\', \'"outcome":"deny"\') WHERE event_id = {id:UUID}',
       query_params: { id: victim.id },
       clickhouse_settings: { mutations_sync: "2" },
     });
-    expect(verifyChains(await store.eventsOfInstance(gateway.instance))).toEqual([
+    expect(verifyChains(await open.store.eventsOfInstance(gateway.instance))).toEqual([
       expect.objectContaining({ kind: "edited", seq: victim.chain.seq }),
     ]);
   });
 
   test("an unknown instance has no events", async () => {
-    expect(await store.eventsOfInstance(uniqueName("nowhere"))).toEqual([]);
+    expect(await open.store.eventsOfInstance(uniqueName("nowhere"))).toEqual([]);
   });
 });

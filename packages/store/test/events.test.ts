@@ -1,8 +1,8 @@
 import { serializeEvent, type TollgateEvent } from "@tollgate/events";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { DAY, recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
-import type { EventFilter, Store } from "../src/index.js";
-import { makeTarget, rowsOf, type TestTarget, targetNames } from "./support/targets.js";
+import type { EventFilter } from "../src/index.js";
+import { openTarget, rowsOf, targetNames } from "./support/targets.js";
 
 /** Two sessions' worth of calls, one in the previous month's partition, plus a policy load. */
 function traffic(gateway: TestGateway, at = recentHour()): TollgateEvent[] {
@@ -17,22 +17,12 @@ function traffic(gateway: TestGateway, at = recentHour()): TollgateEvent[] {
 }
 
 describe.each(targetNames())("inserting and reading events on %s", (name) => {
-  let target: TestTarget;
-  let store: Store;
-
-  beforeAll(async () => {
-    target = await makeTarget(name);
-    store = await target.open();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await target?.dispose();
-  });
+  const open = openTarget(name);
 
   /** Rows as stored, before FINAL collapses duplicates: what merges have not cleaned up yet. */
   const storedRows = async (instance: string) => {
     const [row] = await rowsOf<{ n: string | number }>(
-      target.sql(),
+      open.target.sql(),
       `SELECT count() AS n FROM events WHERE gateway_instance = '${instance}'`,
     );
     return Number(row?.n);
@@ -43,19 +33,23 @@ describe.each(targetNames())("inserting and reading events on %s", (name) => {
     const instance = events[0]!.gateway.instance;
     const filter: EventFilter = { instance };
     const ids = events.map((event) => event.id);
-    expect(await store.countEvents(filter)).toBe(events.length);
-    expect([...(await store.eventIds(filter))].sort()).toEqual([...ids].sort());
-    expect((await store.readEvents(filter)).map((stored) => stored.id).sort()).toEqual([...ids].sort());
-    expect((await store.eventsOfInstance(instance)).map((event) => event.id).sort()).toEqual([...ids].sort());
+    expect(await open.store.countEvents(filter)).toBe(events.length);
+    expect([...(await open.store.eventIds(filter))].sort()).toEqual([...ids].sort());
+    expect((await open.store.readEvents(filter)).map((stored) => stored.id).sort()).toEqual([...ids].sort());
+    expect((await open.store.eventsOfInstance(instance)).map((event) => event.id).sort()).toEqual(
+      [...ids].sort(),
+    );
     const decided = events.filter((event) => event.type === "call.decided").map((event) => event.id);
-    expect([...(await store.eventIds({ ...filter, type: "call.decided" }))].sort()).toEqual(decided.sort());
+    expect([...(await open.store.eventIds({ ...filter, type: "call.decided" }))].sort()).toEqual(
+      decided.sort(),
+    );
   };
 
   test("events read back byte-exact, arguments redacted as the gateway sent them", async () => {
     const gateway = new TestGateway();
     const events = traffic(gateway);
-    await store.insertEvents(events);
-    const stored = await store.readEvents({ instance: gateway.instance });
+    await open.store.insertEvents(events);
+    const stored = await open.store.readEvents({ instance: gateway.instance });
     const byId = new Map(stored.map((row) => [row.id, row.json]));
     for (const event of events) expect(byId.get(event.id)).toBe(serializeEvent(event));
     expect(stored.map((row) => row.id)).toEqual(
@@ -87,17 +81,17 @@ describe.each(targetNames())("inserting and reading events on %s", (name) => {
               .replace('"requestId": 7', '"requestId": 7.0')
           : serializeEvent(event),
     }));
-    await store.insertEvents(raws);
-    const stored = await store.readEvents({ instance: gateway.instance });
+    await open.store.insertEvents(raws);
+    const stored = await open.store.readEvents({ instance: gateway.instance });
     expect(stored.map((row) => row.json)).toEqual(raws.map((raw) => raw.json));
-    const [parsed] = await store.eventsOfInstance(gateway.instance);
+    const [parsed] = await open.store.eventsOfInstance(gateway.instance);
     expect(parsed).toEqual(JSON.parse(raws[0]!.json));
   });
 
   test("the same batch twice without a token is stored once (insert dedup by block hash)", async () => {
     const events = traffic(new TestGateway());
-    await store.insertEvents(events);
-    await store.insertEvents(events);
+    await open.store.insertEvents(events);
+    await open.store.insertEvents(events);
     expect(await storedRows(events[0]!.gateway.instance)).toBe(events.length);
     await expectEachOnce(events);
   });
@@ -105,8 +99,8 @@ describe.each(targetNames())("inserting and reading events on %s", (name) => {
   test("the same batch twice with its dedup token is stored once", async () => {
     const events = traffic(new TestGateway());
     const deduplicationToken = uniqueName("events-0:100-199");
-    await store.insertEvents(events, { deduplicationToken });
-    await store.insertEvents(events, { deduplicationToken });
+    await open.store.insertEvents(events, { deduplicationToken });
+    await open.store.insertEvents(events, { deduplicationToken });
     expect(await storedRows(events[0]!.gateway.instance)).toBe(events.length);
     await expectEachOnce(events);
   });
@@ -114,18 +108,18 @@ describe.each(targetNames())("inserting and reading events on %s", (name) => {
   test("a duplicate insert dedup cannot see is still one row per event_id in every read", async () => {
     const events = traffic(new TestGateway());
     const instance = events[0]!.gateway.instance;
-    await target.sql().command({ query: "SYSTEM STOP MERGES events" });
+    await open.target.sql().command({ query: "SYSTEM STOP MERGES events" });
     try {
       // Different tokens, and a retry that re-batched the events: neither is recognised at insert.
-      await store.insertEvents(events, { deduplicationToken: uniqueName("range-a") });
-      await store.insertEvents(events, { deduplicationToken: uniqueName("range-b") });
-      await store.insertEvents([...events.slice(2), ...events.slice(0, 2)]);
+      await open.store.insertEvents(events, { deduplicationToken: uniqueName("range-a") });
+      await open.store.insertEvents(events, { deduplicationToken: uniqueName("range-b") });
+      await open.store.insertEvents([...events.slice(2), ...events.slice(0, 2)]);
       expect(await storedRows(instance)).toBe(3 * events.length);
       await expectEachOnce(events);
     } finally {
-      await target.sql().command({ query: "SYSTEM START MERGES events" });
+      await open.target.sql().command({ query: "SYSTEM START MERGES events" });
     }
-    await target.sql().command({ query: "OPTIMIZE TABLE events FINAL" });
+    await open.target.sql().command({ query: "OPTIMIZE TABLE events FINAL" });
     expect(await storedRows(instance)).toBe(events.length);
     await expectEachOnce(events);
   });
@@ -134,20 +128,20 @@ describe.each(targetNames())("inserting and reading events on %s", (name) => {
     const gateway = new TestGateway();
     const [first, second] = [traffic(gateway), traffic(gateway)];
     const deduplicationToken = uniqueName("range");
-    await store.insertEvents(first!, { deduplicationToken });
-    await store.insertEvents(second!, { deduplicationToken });
-    expect(await store.countEvents({ instance: gateway.instance })).toBe(first!.length);
+    await open.store.insertEvents(first!, { deduplicationToken });
+    await open.store.insertEvents(second!, { deduplicationToken });
+    expect(await open.store.countEvents({ instance: gateway.instance })).toBe(first!.length);
   });
 
   test("a batch without a token after one with a token is stored (no token left behind)", async () => {
     const gateway = new TestGateway();
     const [first, second] = [traffic(gateway), traffic(gateway)];
-    await store.insertEvents(first!, { deduplicationToken: uniqueName("range") });
-    await store.insertEvents(second!);
-    expect(await store.countEvents({ instance: gateway.instance })).toBe(first!.length + second!.length);
+    await open.store.insertEvents(first!, { deduplicationToken: uniqueName("range") });
+    await open.store.insertEvents(second!);
+    expect(await open.store.countEvents({ instance: gateway.instance })).toBe(first!.length + second!.length);
   });
 
   test("an empty batch is a no-op", async () => {
-    await expect(store.insertEvents([], { deduplicationToken: "empty" })).resolves.toBeUndefined();
+    await expect(open.store.insertEvents([], { deduplicationToken: "empty" })).resolves.toBeUndefined();
   });
 });

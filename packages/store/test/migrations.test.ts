@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { MIGRATIONS, type Migration, MigrationError, type Store } from "../src/index.js";
+import { describe, expect, test } from "vitest";
+import { MIGRATIONS, type Migration, MigrationError } from "../src/index.js";
 import { applyMigrations, checksumOf } from "../src/migrate.js";
 import { currentRetentionDays } from "../src/retention.js";
-import { makeTarget, rowsOf, type TestTarget, targetNames } from "./support/targets.js";
+import { openTarget, rowsOf, targetNames } from "./support/targets.js";
 
 /** The migrations the store ships; the tests' own come after the last of them. */
 const SHIPPED = MIGRATIONS.map((migration) => migration.version);
@@ -15,20 +15,10 @@ const extra = (version: number, name: string, sql: string): Migration => ({
 });
 
 describe.each(targetNames())("migrations on %s", (name) => {
-  let target: TestTarget;
-  let store: Store;
-
-  beforeAll(async () => {
-    target = await makeTarget(name);
-    store = await target.open();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await target?.dispose();
-  });
+  const open = openTarget(name);
 
   test("opening applies every migration once, with its checksum", async () => {
-    const applied = await store.appliedMigrations();
+    const applied = await open.store.appliedMigrations();
     expect(applied.map(({ version, name, checksum }) => ({ version, name, checksum }))).toEqual(
       MIGRATIONS.map((migration) => ({
         version: migration.version,
@@ -39,11 +29,11 @@ describe.each(targetNames())("migrations on %s", (name) => {
   });
 
   test("opening again, or applying again, is a no-op", async () => {
-    const before = await store.appliedMigrations();
-    const again = await target.open();
+    const before = await open.store.appliedMigrations();
+    const again = await open.target.open();
     await again.close();
-    expect(await applyMigrations(target.sql(), MIGRATIONS)).toEqual([]);
-    expect(await store.appliedMigrations()).toEqual(before);
+    expect(await applyMigrations(open.target.sql(), MIGRATIONS)).toEqual([]);
+    expect(await open.store.appliedMigrations()).toEqual(before);
   });
 
   test("a new migration is applied once, after the ones before it", async () => {
@@ -51,9 +41,9 @@ describe.each(targetNames())("migrations on %s", (name) => {
       ...MIGRATIONS,
       extra(LAST + 1, "notes", "CREATE TABLE IF NOT EXISTS notes (n String) ENGINE = Log"),
     ];
-    expect(await applyMigrations(target.sql(), next)).toEqual([LAST + 1]);
-    expect(await applyMigrations(target.sql(), next)).toEqual([]);
-    expect((await store.appliedMigrations()).map((row) => row.version)).toEqual([...SHIPPED, LAST + 1]);
+    expect(await applyMigrations(open.target.sql(), next)).toEqual([LAST + 1]);
+    expect(await applyMigrations(open.target.sql(), next)).toEqual([]);
+    expect((await open.store.appliedMigrations()).map((row) => row.version)).toEqual([...SHIPPED, LAST + 1]);
   });
 
   test("a failed migration stops with an error naming it, and the ones after it wait", async () => {
@@ -63,13 +53,13 @@ describe.each(targetNames())("migrations on %s", (name) => {
       extra(LAST + 2, "broken", "CREATE TABLE IF NOT EXISTS broken (n NoSuchType) ENGINE = Log"),
       extra(LAST + 3, "after", "CREATE TABLE IF NOT EXISTS after_broken (n String) ENGINE = Log"),
     ];
-    const failure = await applyMigrations(target.sql(), next).catch((error: unknown) => error);
+    const failure = await applyMigrations(open.target.sql(), next).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MigrationError);
     expect(failure).toMatchObject({ version: LAST + 2, migration: "broken" });
     expect(String((failure as Error).message)).toMatch(
       new RegExp(`^migration ${LAST + 2} \\(broken\\) failed at statement 1 of 1: `),
     );
-    expect((await store.appliedMigrations()).map((row) => row.version)).toEqual([...SHIPPED, LAST + 1]);
+    expect((await open.store.appliedMigrations()).map((row) => row.version)).toEqual([...SHIPPED, LAST + 1]);
   });
 
   test("an applied migration whose SQL changed is refused", async () => {
@@ -77,36 +67,38 @@ describe.each(targetNames())("migrations on %s", (name) => {
       ...MIGRATIONS,
       extra(LAST + 1, "notes", "CREATE TABLE IF NOT EXISTS notes (n UInt8) ENGINE = Log"),
     ];
-    await expect(applyMigrations(target.sql(), edited)).rejects.toThrow(
+    await expect(applyMigrations(open.target.sql(), edited)).rejects.toThrow(
       new RegExp(`migration ${LAST + 1} \\(notes\\) was applied with different SQL`),
     );
   });
 
   test("versions must increase", async () => {
     const shuffled = [extra(2, "b", "SELECT 1"), extra(1, "a", "SELECT 1")];
-    await expect(applyMigrations(target.sql(), shuffled)).rejects.toThrow(
+    await expect(applyMigrations(open.target.sql(), shuffled)).rejects.toThrow(
       /migration 1 \(a\) is out of order/,
     );
   });
 
   test("the events table is a ReplacingMergeTree with monthly partitions, dedup window and TTL", async () => {
     const [table] = await rowsOf<{ engine_full: string }>(
-      target.sql(),
+      open.target.sql(),
       "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events'",
     );
     expect(table?.engine_full).toMatch(/^ReplacingMergeTree PARTITION BY toYYYYMM\(time\)/);
     expect(table?.engine_full).toContain("ORDER BY (agent, toDate(time), tool, session_id, time, event_id)");
     expect(table?.engine_full).toContain("non_replicated_deduplication_window = 1000");
-    expect(await currentRetentionDays(target.sql())).toBe(400);
+    expect(await currentRetentionDays(open.target.sql())).toBe(400);
   });
 
   test("retention follows the option at open", async () => {
-    const shorter = await target.open({ retentionDays: 30 });
+    const shorter = await open.target.open({ retentionDays: 30 });
     await shorter.close();
-    expect(await currentRetentionDays(target.sql())).toBe(30);
-    const restored = await target.open();
+    expect(await currentRetentionDays(open.target.sql())).toBe(30);
+    const restored = await open.target.open();
     await restored.close();
-    expect(await currentRetentionDays(target.sql())).toBe(400);
-    await expect(target.open({ retentionDays: 0 })).rejects.toThrow(/retentionDays must be a whole number/);
+    expect(await currentRetentionDays(open.target.sql())).toBe(400);
+    await expect(open.target.open({ retentionDays: 0 })).rejects.toThrow(
+      /retentionDays must be a whole number/,
+    );
   });
 });

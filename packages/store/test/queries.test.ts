@@ -1,8 +1,8 @@
 import type { TollgateEvent } from "@tollgate/events";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { DAY, recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
-import type { EventFilter, Store } from "../src/index.js";
-import { makeTarget, type TestTarget, targetNames } from "./support/targets.js";
+import type { EventFilter } from "../src/index.js";
+import { openTarget, targetNames } from "./support/targets.js";
 
 const HOUR = 3_600_000;
 
@@ -28,8 +28,7 @@ const inStoreOrder = (a: TollgateEvent, b: TollgateEvent) =>
   a.time - b.time || a.gateway.instance.localeCompare(b.gateway.instance) || a.chain.seq - b.chain.seq;
 
 describe.each(targetNames())("forensic queries on %s", (name) => {
-  let target: TestTarget;
-  let store: Store;
+  const open = openTarget(name);
   const t0 = recentHour(5);
   const [east, west] = [new TestGateway(uniqueName("gw-east")), new TestGateway(uniqueName("gw-west"))];
   const [alice, bob] = [uniqueName("alice"), uniqueName("bob")];
@@ -57,15 +56,9 @@ describe.each(targetNames())("forensic queries on %s", (name) => {
       .map((event) => event.id);
 
   beforeAll(async () => {
-    target = await makeTarget(name);
-    store = await target.open();
     // Out of order and in two batches: the store orders, not the insert.
-    await store.insertEvents(events.slice(7).reverse());
-    await store.insertEvents(events.slice(0, 7));
-  });
-  afterAll(async () => {
-    await store?.close();
-    await target?.dispose();
+    await open.store.insertEvents(events.slice(7).reverse());
+    await open.store.insertEvents(events.slice(0, 7));
   });
 
   const filters: [string, EventFilter][] = [
@@ -84,20 +77,20 @@ describe.each(targetNames())("forensic queries on %s", (name) => {
   test.each(filters)("events by %s", async (_label, filter) => {
     // This file's database holds only these events, so the reference sees all the store sees.
     const expected = ours(filter);
-    expect(await store.eventIds(filter)).toEqual(expected);
-    expect(await store.countEvents(filter)).toBe(expected.length);
-    expect((await store.readEvents(filter)).map((stored) => stored.id)).toEqual(expected);
+    expect(await open.store.eventIds(filter)).toEqual(expected);
+    expect(await open.store.countEvents(filter)).toBe(expected.length);
+    expect((await open.store.readEvents(filter)).map((stored) => stored.id)).toEqual(expected);
   });
 
   test("readEvents stops at its limit, in time order", async () => {
-    expect((await store.readEvents({ agent: alice, limit: 3 })).map((stored) => stored.id)).toEqual(
+    expect((await open.store.readEvents({ agent: alice, limit: 3 })).map((stored) => stored.id)).toEqual(
       ours({ agent: alice }).slice(0, 3),
     );
   });
 
   test("filter values are bound, never spliced into SQL", async () => {
-    expect(await store.countEvents({ agent: `${alice}' OR 1 = 1 --` })).toBe(0);
-    expect(await store.countEvents({ session: "x\\' OR '1'='1" })).toBe(0);
-    expect(await store.countEvents({ agent: alice })).toBe(ours({ agent: alice }).length);
+    expect(await open.store.countEvents({ agent: `${alice}' OR 1 = 1 --` })).toBe(0);
+    expect(await open.store.countEvents({ session: "x\\' OR '1'='1" })).toBe(0);
+    expect(await open.store.countEvents({ agent: alice })).toBe(ours({ agent: alice }).length);
   });
 });

@@ -4,12 +4,12 @@
  * before), for awkward values too.
  */
 import { newEventId, serializeEvent, type TollgateEvent } from "@tollgate/events";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
-import { eventRows, type Store } from "../src/index.js";
+import { eventRows } from "../src/index.js";
 import { insertSettings } from "../src/settings.js";
 import { insertThroughClient } from "../src/store.js";
-import { makeTarget, rowsOf, type TestTarget, targetNames } from "./support/targets.js";
+import { openTarget, rowsOf, targetNames } from "./support/targets.js";
 
 interface Columns {
   event_id: string;
@@ -177,22 +177,12 @@ function awkwardTraffic(gateway: TestGateway): TollgateEvent[] {
 }
 
 describe.each(targetNames())("columns as stored on %s", (name) => {
-  let target: TestTarget;
-  let store: Store;
-
-  beforeAll(async () => {
-    target = await makeTarget(name);
-    store = await target.open();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await target?.dispose();
-  });
+  const open = openTarget(name);
 
   /** Every row of one instance as stored (no FINAL: a duplicate would show), by event id. */
   const storedRows = async (instance: string) => {
     const rows = await rowsOf<Columns & { time: string; chain_seq: string }>(
-      target.sql(),
+      open.target.sql(),
       `SELECT * EXCEPT (event_id, time), toString(event_id) AS event_id, toUnixTimestamp64Milli(time) AS time
        FROM events WHERE gateway_instance = '${instance}'`,
     );
@@ -212,7 +202,7 @@ describe.each(targetNames())("columns as stored on %s", (name) => {
     expect(new Set(events.map((event) => event.type))).toEqual(
       new Set(["policy.loaded", "call.decided", "call.completed", "approval.requested", "approval.resolved"]),
     );
-    await store.insertEvents(events);
+    await open.store.insertEvents(events);
     await expectStored(events);
   });
 
@@ -220,8 +210,8 @@ describe.each(targetNames())("columns as stored on %s", (name) => {
     const events = awkwardTraffic(new TestGateway());
     const rows = eventRows(events);
     const settings = insertSettings(uniqueName("range"));
-    await insertThroughClient(target.sql(), rows, settings);
-    await insertThroughClient(target.sql(), rows, settings);
+    await insertThroughClient(open.target.sql(), rows, settings);
+    await insertThroughClient(open.target.sql(), rows, settings);
     await expectStored(events);
   });
 });

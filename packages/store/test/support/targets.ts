@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { createChdbConnection } from "chdb/connection";
+import { afterAll, beforeAll } from "vitest";
 import type { ClientConnection } from "../../src/engine.js";
 import { openStore, type Store, type StoreOptions } from "../../src/index.js";
 
@@ -22,6 +23,29 @@ export interface TestTarget {
 
 export function targetNames(): string[] {
   return process.env.CLICKHOUSE_URL ? ["chdb", "http"] : ["chdb"];
+}
+
+/** A target and a store open on it, filled in before the calling block's tests run. */
+export interface OpenTarget {
+  target: TestTarget;
+  store: Store;
+}
+
+/**
+ * For a `describe` block: makes the target and opens its store before the block's tests, closes
+ * and disposes of them after. Register the block's own setup (inserts) after this call.
+ */
+export function openTarget(name: string): OpenTarget {
+  const open = {} as OpenTarget; // filled in by beforeAll, before any test reads it
+  beforeAll(async () => {
+    open.target = await makeTarget(name);
+    open.store = await open.target.open();
+  });
+  afterAll(async () => {
+    await open.store?.close();
+    await open.target?.dispose();
+  });
+  return open;
 }
 
 export async function makeTarget(name: string): Promise<TestTarget> {
