@@ -16,7 +16,7 @@ import {
   initialState,
   type PolicyDoc,
 } from "@tollgate/policy";
-import { seededRandom } from "./machine.js";
+import { seededRandom } from "@tollgate/replay";
 
 const K8S_TOOLS = JSON.parse(
   readFileSync(

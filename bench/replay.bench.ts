@@ -17,9 +17,8 @@ import {
   initialState,
   loadPolicyFile,
 } from "@tollgate/policy";
-import { type ReplayReport, runReplay, storeSource } from "@tollgate/replay";
+import { type ReplayReport, runReplay, seededRandom, storeSource } from "@tollgate/replay";
 import { openStore, type Store } from "@tollgate/store";
-import { seededRandom } from "./machine.js";
 import type { Figure } from "./policy.bench.js";
 
 const CALLS = Number(process.env.TOLLGATE_BENCH_REPLAY_CALLS ?? 10_000_000);

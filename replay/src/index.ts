@@ -45,6 +45,7 @@ export {
   ReplaySourceError,
   runReplay,
 } from "./run.js";
+export { seededRandom } from "./sample.js";
 export { eventsSource, recordedCallOf } from "./sources/events.js";
 export { eventsFileSource, spoolSource } from "./sources/files.js";
 export { type KafkaSourceOptions, kafkaSource } from "./sources/kafka.js";

@@ -1,21 +1,20 @@
+import { seededRandom } from "@tollgate/replay";
+
 /**
- * A seeded random source (mulberry32): the same seed and end time give the same day, byte for byte,
- * so a demo can be reproduced and re-running it writes the same event ids (the store deduplicates).
+ * A seeded random source (replay's mulberry32): the same seed and end time give the same day, byte
+ * for byte, so a demo can be reproduced and re-running it writes the same event ids (the store
+ * deduplicates).
  */
 export class Random {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = seededRandom(seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    return this.draw();
   }
 
   /** A whole number in [min, max]. */
