@@ -11,7 +11,6 @@
  */
 import {
   type CallInfo,
-  type DecisionRecord,
   EVENT_SCHEMA,
   EventChain,
   hashValue,
@@ -20,6 +19,7 @@ import {
   type TollgateEvent,
   type UnsealedEvent,
 } from "@tollgate/events";
+import { decisionRecord } from "@tollgate/gateway";
 import {
   type Call,
   type CompiledPolicy,
@@ -199,7 +199,7 @@ class DaySimulation {
       session: live.session,
       payload: {
         call: live.recorded,
-        decision: decisionRecord(decision, policy, live.call.approval),
+        decision: decisionRecord(decision, { name: policy.name, digest: policy.digest }, live.call.approval),
       },
     });
     return decision;
@@ -305,20 +305,4 @@ function seal(gateway: SimulatedGateway): TollgateEvent[] {
   return gateway.pending
     .sort((a, b) => a.time - b.time || a.order - b.order)
     .map((pending) => chain.seal(pending.event));
-}
-
-/** The decision as the gateway's events record it: plain data, with the policy that made it. */
-function decisionRecord(
-  decision: Decision,
-  policy: CompiledPolicy,
-  approval: Call["approval"],
-): DecisionRecord {
-  const { shadow, ...rest } = decision;
-  return {
-    ...rest,
-    ...(approval === undefined ? {} : { approval }),
-    counters: [...decision.counters],
-    ...(shadow === undefined ? {} : { shadow: { ...shadow, counters: [...shadow.counters] } }),
-    policy: { name: policy.name, digest: policy.digest },
-  };
 }

@@ -16,4 +16,5 @@ export { type HttpGateway, type HttpOptions, serveHttp } from "./http.js";
 export { type AdminCredential, type AgentCredential, sha256Hex } from "./identity.js";
 export type { OverflowChoice } from "./recorder.js";
 export { type StdioIdentity, serveStdio } from "./stdio.js";
+export { decisionRecord } from "./tool-call.js";
 export type { UpstreamSpec } from "./upstream.js";

@@ -254,7 +254,7 @@ async function waitWithProgress<T>(
 }
 
 /** The decision as an event records it: plain data, with the policy that made it. */
-function decisionRecord(
+export function decisionRecord(
   decision: Decision,
   policy: { name: string; digest: string },
   approval: Call["approval"],
