@@ -33,16 +33,10 @@ export interface ReplaySource {
 }
 
 /** Which recorded call an example is: enough to find its event and read it in context. */
-export interface ExampleCall {
-  eventId: string;
-  callId: string;
-  instance: string;
-  seq: number;
-  at: number;
-  session: string;
-  agent: string;
-  tool: string;
-}
+export type ExampleCall = Pick<
+  RecordedCall,
+  "eventId" | "callId" | "instance" | "seq" | "at" | "session" | "agent" | "tool"
+>;
 
 export interface CallExample extends ExampleCall {
   grant: string;

@@ -1,5 +1,3 @@
-/** The read-only query routes: sessions, timelines, calls, search, rollups, overview, events. */
-import type { Outcome } from "@tollgate/store";
 import type { FastifyInstance } from "fastify";
 import type { ApiOptions } from "../options.js";
 import { listCalls, searchCalls } from "../queries/calls.js";
@@ -39,18 +37,8 @@ import {
 } from "../schemas.js";
 import { parseRange } from "../time.js";
 
-/** Filters as they arrive in a query string. */
-export interface FilterQuery {
-  agent?: string;
-  grant?: string;
-  session?: string;
-  server?: string;
-  tool?: string;
-  decision?: Outcome;
-  rule?: string;
-  from?: string;
-  to?: string;
-}
+/** Filters as they arrive in a query string: the times still as text. */
+export type FilterQuery = Omit<CallFilter, "from" | "to"> & { from?: string; to?: string };
 
 interface PageQuery {
   limit: number;
