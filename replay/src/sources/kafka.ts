@@ -5,7 +5,14 @@
  * `ChainOrder` to come out in each instance's order. The report's source names the offsets read and
  * everything left out (messages that are not events, duplicates, late or missing events).
  */
-import { type EventBatch, type Kafka, readStretch, type TopicStretch, topicStretch } from "@tollgate/bus";
+import {
+  type EventBatch,
+  type Kafka,
+  partitionsToRead,
+  readStretch,
+  type TopicStretch,
+  topicStretch,
+} from "@tollgate/bus";
 import type { TollgateEvent } from "@tollgate/events";
 import type { RecordedCall, ReplayWindow } from "../recorded.js";
 import type { ReplaySource } from "../report.js";
@@ -65,7 +72,7 @@ export function kafkaSource(options: KafkaSourceOptions): CallSource {
           );
           progress.saw(batch.partition, event.time);
         }
-        progress.read(batch.partition, batch.lastOffset);
+        if (batch.finished) progress.finished(batch.partition);
         const ready: RecordedCall[] = [];
         order.release(progress.frontier(), ready);
         if (ready.length > 0) yield ready;
@@ -129,29 +136,27 @@ function describeRead(options: KafkaSourceOptions, read: ReadSoFar): ReplaySourc
 
 /** How far each partition has been read, in offsets and in event time. */
 class PartitionProgress {
-  /** The latest event time seen per partition still being read. */
+  /** The latest event time seen per partition. */
   private readonly reached = new Map<number, number>();
-  private readonly ends = new Map<number, bigint>();
+  /** The partitions still being read. */
+  private readonly reading: Set<number>;
 
   constructor(stretch: TopicStretch) {
-    for (const range of stretch.partitions) {
-      if (BigInt(range.from) < BigInt(range.to)) this.ends.set(range.partition, BigInt(range.to));
-    }
+    this.reading = new Set(partitionsToRead(stretch).map((range) => range.partition));
   }
 
   saw(partition: number, time: number): void {
     this.reached.set(partition, Math.max(this.reached.get(partition) ?? time, time));
   }
 
-  read(partition: number, lastOffset: string): void {
-    const end = this.ends.get(partition);
-    if (end !== undefined && BigInt(lastOffset) >= end - 1n) this.ends.delete(partition);
+  finished(partition: number): void {
+    this.reading.delete(partition);
   }
 
   /** The time every partition still being read has reached; before any has, minus infinity. */
   frontier(): number {
     let frontier = Number.POSITIVE_INFINITY;
-    for (const partition of this.ends.keys()) {
+    for (const partition of this.reading) {
       frontier = Math.min(frontier, this.reached.get(partition) ?? Number.NEGATIVE_INFINITY);
     }
     return frontier;

@@ -16,8 +16,10 @@ export { EVENT_HEADERS, eventKey, toKafkaMessage } from "./messages.js";
 export { KafkaDeliveryError, KafkaSink, type KafkaSinkOptions } from "./sink.js";
 export {
   type PartitionRange,
+  partitionsToRead,
   type ReadStretchOptions,
   readStretch,
+  type StretchBatch,
   TopicNotFoundError,
   type TopicStretch,
   topicStretch,

@@ -24,6 +24,16 @@ export interface TopicStretch {
 
 export class TopicNotFoundError extends Error {}
 
+/** The partitions of the stretch with anything to read. */
+export function partitionsToRead(stretch: TopicStretch): PartitionRange[] {
+  return stretch.partitions.filter((range) => BigInt(range.from) < BigInt(range.to));
+}
+
+/** A batch of the stretch; `finished` on the last one of its partition (which may hold no message). */
+export interface StretchBatch extends EventBatch {
+  finished: boolean;
+}
+
 /**
  * Where to read from: per partition, the first message whose timestamp is at or after `since`
  * (epoch ms; the producer's send time, never earlier than the event it carries), up to the end.
@@ -62,11 +72,9 @@ export interface ReadStretchOptions {
  * offset order; partitions interleave as Kafka serves them. Ends when every partition reached its
  * end offset; breaking out of the loop stops the consumer too.
  */
-export async function* readStretch(options: ReadStretchOptions): AsyncGenerator<EventBatch> {
+export async function* readStretch(options: ReadStretchOptions): AsyncGenerator<StretchBatch> {
   const { stretch } = options;
-  const ranges = new Map(
-    stretch.partitions.filter((range) => BigInt(range.from) < BigInt(range.to)).map((r) => [r.partition, r]),
-  );
+  const ranges = new Map(partitionsToRead(stretch).map((range) => [range.partition, range]));
   if (ranges.size === 0) return;
   const groupId = `tollgate-replay-${randomUUID()}`;
   const consumer = options.kafka.consumer({
@@ -87,11 +95,13 @@ export async function* readStretch(options: ReadStretchOptions): AsyncGenerator<
         const range = ranges.get(batch.partition);
         if (range === undefined || !unread.has(batch.partition)) return;
         const within = withinRange(batch.messages, range);
-        const last = within[within.length - 1];
-        if (last !== undefined) {
-          await queue.push(parseMessages(batch.topic, batch.partition, within, last.offset));
+        const finished = BigInt(batch.lastOffset()) >= BigInt(range.to) - 1n;
+        if (within.length > 0 || finished) {
+          const lastOffset = within[within.length - 1]?.offset ?? batch.lastOffset();
+          const parsed = parseMessages(batch.topic, batch.partition, within, lastOffset);
+          await queue.push({ ...parsed, finished });
         }
-        if (BigInt(batch.lastOffset()) >= BigInt(range.to) - 1n) {
+        if (finished) {
           unread.delete(batch.partition);
           consumer.pause([{ topic: stretch.topic, partitions: [batch.partition] }]);
           if (unread.size === 0) queue.end();
@@ -134,7 +144,7 @@ async function stopConsumer(consumer: Consumer, kafka: Kafka, groupId: string): 
 
 /** Hands batches from kafkajs's push to the reader's pull, holding fetching while it is full. */
 class BatchQueue {
-  private readonly batches: EventBatch[] = [];
+  private readonly batches: StretchBatch[] = [];
   private ended = false;
   private error: Error | undefined;
   private wakeReader: (() => void) | undefined;
@@ -142,7 +152,7 @@ class BatchQueue {
 
   constructor(private readonly capacity: number) {}
 
-  async push(batch: EventBatch): Promise<void> {
+  async push(batch: StretchBatch): Promise<void> {
     this.batches.push(batch);
     this.wake();
     while (this.batches.length >= this.capacity && !this.ended) {
@@ -162,7 +172,7 @@ class BatchQueue {
     this.end();
   }
 
-  async *drain(): AsyncGenerator<EventBatch> {
+  async *drain(): AsyncGenerator<StretchBatch> {
     for (;;) {
       const batch = this.batches.shift();
       if (batch !== undefined) {
