@@ -54,6 +54,7 @@ export interface Mismatch {
 }
 
 export interface ReplayObserver {
+  /** The comparison object is refilled for the next call: keep copies of it, not the object. */
   compared(comparison: Comparison): void;
   /** A baseline decision that differs from the recorded one. */
   mismatch(mismatch: Mismatch): void;
@@ -97,6 +98,17 @@ export class Replayer {
     tool: "",
     identity: { agent: "", grant: "", session: "" },
   };
+  /** Refilled for every call, like `decided`: observers copy what they keep. */
+  private readonly comparison: Comparison = {
+    call: undefined as unknown as RecordedCall, // set before every use
+    before: "allow",
+    after: "allow",
+    decision: undefined as unknown as Decision, // set before every use
+    cascade: false,
+    replayed: false,
+  };
+  /** The instance of the call before: sources hand over each instance's calls in runs. */
+  private last: { id: string; state: InstanceState } | undefined;
 
   constructor(
     private readonly policies: ReplayPolicies,
@@ -173,14 +185,14 @@ export class Replayer {
     if (decision.outcome === "approval_required") this.hold(instance, call);
     const before = categoryOf(call.recorded.outcome, call.recorded.basis);
     const after = categoryOf(decision.outcome, decision.basis);
-    this.observer.compared({
-      call,
-      before,
-      after,
-      decision,
-      cascade: before !== after && this.decidesAsBefore(instance, decided, call, before),
-      replayed: replayable,
-    });
+    const comparison = this.comparison;
+    comparison.call = call;
+    comparison.before = before;
+    comparison.after = after;
+    comparison.decision = decision;
+    comparison.cascade = before !== after && this.decidesAsBefore(instance, decided, call, before);
+    comparison.replayed = replayable;
+    this.observer.compared(comparison);
   }
 
   /** The candidate on the counters the recorded traffic left (the baseline's state). */
@@ -253,6 +265,7 @@ export class Replayer {
   }
 
   private instanceOf(id: string): InstanceState {
+    if (this.last?.id === id) return this.last.state;
     let instance = this.instances.get(id);
     if (instance === undefined) {
       instance = {
@@ -265,6 +278,7 @@ export class Replayer {
       };
       this.instances.set(id, instance);
     }
+    this.last = { id, state: instance };
     return instance;
   }
 }

@@ -145,7 +145,10 @@ const MISMATCH_EXAMPLES = 10;
 export class ReportBuilder implements ReplayObserver {
   private readonly matrix = CATEGORIES.map(() => CATEGORIES.map(() => 0));
   private readonly cascadeCells = CATEGORIES.map(() => CATEGORIES.map(() => 0));
-  private readonly samples = new Map<string, Reservoir<CallExample>>();
+  /** By cell, `before * CATEGORIES.length + after`. */
+  private readonly samples: (Reservoir<CallExample> | undefined)[] = [];
+  /** `before rule → after rule` keys, built once per pair of rules rather than once per call. */
+  private readonly ruleKeys = new Map<string, Map<string, string>>();
   private readonly random: () => number;
   private readonly rules = new Tally();
   private readonly tools = new Tally();
@@ -161,7 +164,13 @@ export class ReportBuilder implements ReplayObserver {
   private approvals = 0;
   private checked = 0;
   private mismatches = 0;
-  private summary: ReplaySummary = { calls: 0, changed: 0, newlyAllowed: 0, newlyBlocked: 0, cascades: 0 };
+  private readonly summary: ReplaySummary = {
+    calls: 0,
+    changed: 0,
+    newlyAllowed: 0,
+    newlyBlocked: 0,
+    cascades: 0,
+  };
 
   constructor(
     private readonly context: ReportContext,
@@ -253,27 +262,40 @@ export class ReportBuilder implements ReplayObserver {
     const { call, before, after, cascade } = comparison;
     const newlyAllowed = !letsThrough(before) && letsThrough(after);
     const newlyBlocked = letsThrough(before) && !letsThrough(after);
-    this.summary = {
-      ...this.summary,
-      changed: this.summary.changed + 1,
-      newlyAllowed: this.summary.newlyAllowed + (newlyAllowed ? 1 : 0),
-      newlyBlocked: this.summary.newlyBlocked + (newlyBlocked ? 1 : 0),
-      cascades: this.summary.cascades + (cascade ? 1 : 0),
-    };
-    if (cascade)
+    const { summary } = this;
+    summary.changed += 1;
+    if (newlyAllowed) summary.newlyAllowed += 1;
+    if (newlyBlocked) summary.newlyBlocked += 1;
+    if (cascade) {
+      summary.cascades += 1;
       (this.cascadeCells[row] as number[])[column] = ((this.cascadeCells[row] as number[])[column] ?? 0) + 1;
+    }
     const change = { session: call.session, newlyAllowed, newlyBlocked, cascade };
-    this.rules.add(`${call.recorded.rule} → ${comparison.decision.rule}`, change);
+    this.rules.add(this.ruleKey(call.recorded.rule, comparison.decision.rule), change);
     this.tools.add(call.tool, change);
     this.agents.add(call.agent, change);
     this.grants.add(call.grant, change);
-    const cell = `${before}>${after}`;
-    let reservoir = this.samples.get(cell);
+    const cell = row * CATEGORIES.length + column;
+    let reservoir = this.samples[cell];
     if (reservoir === undefined) {
       reservoir = new Reservoir(this.context.samplesPerCell, this.random);
-      this.samples.set(cell, reservoir);
+      this.samples[cell] = reservoir;
     }
     reservoir.offer(() => callExample(comparison));
+  }
+
+  private ruleKey(before: string, after: string): string {
+    let keys = this.ruleKeys.get(before);
+    if (keys === undefined) {
+      keys = new Map();
+      this.ruleKeys.set(before, keys);
+    }
+    let key = keys.get(after);
+    if (key === undefined) {
+      key = `${before} → ${after}`;
+      keys.set(after, key);
+    }
+    return key;
   }
 
   private transitions(): TransitionCell[] {
@@ -282,7 +304,7 @@ export class ReportBuilder implements ReplayObserver {
       CATEGORIES.forEach((after, column) => {
         const calls = this.matrix[row]?.[column] ?? 0;
         if (before === after || calls === 0) return;
-        const examples = [...(this.samples.get(`${before}>${after}`)?.items ?? [])].sort(
+        const examples = [...(this.samples[row * CATEGORIES.length + column]?.items ?? [])].sort(
           (a, b) => a.at - b.at,
         );
         cells.push({ before, after, calls, cascades: this.cascadeCells[row]?.[column] ?? 0, examples });

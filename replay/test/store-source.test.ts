@@ -66,9 +66,10 @@ function withShadow(event: TollgateEvent, at: number): TollgateEvent {
   return { ...event, payload: { ...event.payload, decision: { ...event.payload.decision, shadow } } };
 }
 
+/** Copies of the calls: a source may refill its call objects for the next batch. */
 async function collect(calls: AsyncIterable<RecordedCall[]>): Promise<RecordedCall[]> {
   const all: RecordedCall[] = [];
-  for await (const batch of calls) all.push(...batch);
+  for await (const batch of calls) all.push(...batch.map((call) => ({ ...call })));
   return all;
 }
 

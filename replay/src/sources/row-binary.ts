@@ -45,6 +45,7 @@ export class RowBinaryReader {
 
   string(): string {
     const length = this.stringLength();
+    if (length === 0) return "";
     const text = this.buffer.toString("utf8", this.offset, this.offset + length);
     this.offset += length;
     return text;
