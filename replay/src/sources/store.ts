@@ -1,9 +1,11 @@
 /**
  * Recorded calls from the store, fast. Per time slice (an hourly histogram, at most SLICE_ROWS
- * rows, fetched one ahead of the decider) two queries, each answered as RowBinary bytes:
+ * rows, fetched one ahead of the decider) three queries, each answered as RowBinary bytes:
  * - the slice's call "profiles": what repeats across calls (instance, identity, tool, recorded
  *   decision, policy), each once with its hash;
- * - every call as its profile's hash, a few numbers, its session, and the call id and arguments
+ * - the slice's sessions, each once with its hash: a call's session is then one string shared by
+ *   all its calls (no text decoded per call, and counter lookups by session compare one object);
+ * - every call as its profile's and session's hashes, a few numbers, and the call id and arguments
  *   only where they are needed (held calls; tools a policy checks the arguments of), read in
  *   place: one pass finds each row's profile and sequence number, and the rest of a row is read
  *   only when its call is built, just before it is decided (short-lived objects, not a slice's
@@ -18,8 +20,14 @@ import type { ReplaySource } from "../report.js";
 import { type CallSource, locatorKey } from "../run.js";
 import { RowBinaryReader } from "./row-binary.js";
 
-/** Rows per slice: bounded memory whatever the window. */
-export const SLICE_ROWS = 250_000;
+/**
+ * Rows per slice: bounded memory whatever the window (about 70 MB of results and indexes per
+ * slice, two slices at a time). Not smaller: the table is sorted by agent and day before time, so
+ * a slice of a few hours reads nearly every granule of its days, and a day replayed in slices of
+ * 250,000 rows cost ClickHouse about three times the CPU of the same day in two slices (measured,
+ * docs/PERFORMANCE.md).
+ */
+export const SLICE_ROWS = 1_000_000;
 
 const HOUR = 3_600_000;
 const RANGE = `type = 'call.decided'
@@ -36,11 +44,14 @@ FROM events WHERE ${RANGE} AND call_profile NOT IN {known:Array(UInt64)}
 GROUP BY profile, ${CALL_PROFILE_COLUMNS}`;
 /** Beyond this many, the profiles query gets no list (the known ones come back and are skipped). */
 const MOST_KNOWN_PROFILES = 20_000;
+/** 53 bits, so JavaScript reads it exactly; the sessions query and the calls query agree on it. */
+const SESSION_KEY = "bitAnd(cityHash64(session_id), 9007199254740991)";
+const SESSIONS = `SELECT DISTINCT ${SESSION_KEY}, session_id FROM events WHERE ${RANGE}`;
 /**
  * The call id and the arguments only where they are needed (an empty string, one byte, elsewhere):
  * call ids of held calls and their approvals, arguments of tools a policy checks.
  */
-const CALLS = `SELECT call_profile, chain_seq, decided_at, session_id, toUInt8(notEmpty(redacted) * 2 + arguments_object),
+const CALLS = `SELECT call_profile, chain_seq, decided_at, ${SESSION_KEY}, toUInt8(notEmpty(redacted) * 2 + arguments_object),
   if(outcome = 'approval_required' OR approval != '', call_id, ''),
   if(has({argumentTools:Array(String)}, ${TOOL_KEY}), arguments, '')
 FROM events WHERE ${RANGE}`;
@@ -65,6 +76,7 @@ const PROFILE_FIELDS = 12;
 /** Each query's result as RowBinary bytes. */
 interface Slice {
   profiles: Uint8Array;
+  sessions: Uint8Array;
   calls: Uint8Array;
 }
 
@@ -116,11 +128,12 @@ async function* storeCalls(
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
     const known = profiles.list.length > MOST_KNOWN_PROFILES ? [] : [...profiles.byHash.keys()];
     const params = { from: slice.from, to: slice.to, argumentTools };
-    const [newProfiles, calls] = await Promise.all([
+    const [newProfiles, sessions, calls] = await Promise.all([
       store.selectRowBinary(PROFILES, { ...params, known }),
+      store.selectRowBinary(SESSIONS, params),
       store.selectRowBinary(CALLS, params),
     ]);
-    return { profiles: newProfiles, calls };
+    return { profiles: newProfiles, sessions, calls };
   };
   let next = slices[0] === undefined ? undefined : fetch(slices[0]);
   for (let index = 0; next !== undefined; index += 1) {
@@ -129,7 +142,7 @@ async function* storeCalls(
     addProfiles(profiles, slice.profiles);
     const following = slices[index + 1];
     next = following === undefined ? undefined : fetch(following);
-    yield* assemble(slice.calls, profiles, pool);
+    yield* assemble(slice.calls, profiles, sessionsOf(slice.sessions), pool);
   }
 }
 
@@ -207,8 +220,8 @@ async function histogram(
 
 /** Calls per batch handed to the decider: built just before they are decided, so they die young. */
 const BATCH_CALLS = 8_192;
-/** The least bytes a row of CALLS takes (profile, seq, time, flags, and three empty strings). */
-const LEAST_ROW_BYTES = 28;
+/** The least bytes a row of CALLS takes (profile, seq, time, session, flags, two empty strings). */
+const LEAST_ROW_BYTES = 35;
 
 /**
  * Each instance's calls of the slice in chain order, in batches of at most BATCH_CALLS. The
@@ -216,8 +229,13 @@ const LEAST_ROW_BYTES = 28;
  * asks for the next (`CallSource`), and 8,192 objects refilled cost nothing to collect, where a
  * fresh object per call was the largest share of the garbage.
  */
-function* assemble(calls: Uint8Array, profiles: Profiles, pool: RecordedCall[]): Generator<RecordedCall[]> {
-  const rows = indexRows(calls, profiles);
+function* assemble(
+  calls: Uint8Array,
+  profiles: Profiles,
+  sessions: Sessions,
+  pool: RecordedCall[],
+): Generator<RecordedCall[]> {
+  const rows = indexRows(calls, profiles, sessions);
   for (const order of chainOrders(rows, profiles.list)) {
     let filled = 0;
     for (const slot of order) {
@@ -263,16 +281,18 @@ function blankCall(): RecordedCall {
 /** Where each row of the calls result starts, its profile and its sequence number: one pass. */
 interface RowIndex {
   reader: RowBinaryReader;
+  sessions: Sessions;
   count: number;
   start: Int32Array;
   profile: Int32Array;
   seq: Float64Array;
 }
 
-function indexRows(bytes: Uint8Array, profiles: Profiles): RowIndex {
+function indexRows(bytes: Uint8Array, profiles: Profiles, sessions: Sessions): RowIndex {
   const capacity = Math.floor(bytes.byteLength / LEAST_ROW_BYTES) + 1;
   const rows: RowIndex = {
     reader: new RowBinaryReader(bytes),
+    sessions,
     count: 0,
     start: new Int32Array(capacity),
     profile: new Int32Array(capacity),
@@ -287,9 +307,7 @@ function indexRows(bytes: Uint8Array, profiles: Profiles): RowIndex {
     if (profile === undefined) throw new Error(`replay: a stored call has no profile (hash ${hash})`);
     rows.profile[row] = profile;
     rows.seq[row] = reader.uint64();
-    reader.offset += 8; // decided_at, read when the call is built
-    reader.skipString(); // session_id, likewise
-    reader.offset += 1; // flags
+    reader.offset += 17; // decided_at, session and flags, read when the call is built
     reader.skipString(); // call id
     reader.skipString(); // arguments
     rows.count += 1;
@@ -330,7 +348,7 @@ function fillCall(call: RecordedCall, rows: RowIndex, row: number, profiles: rea
   const profile = profiles[rows.profile[row] as number] as Profile;
   reader.offset = (rows.start[row] as number) + 16;
   call.at = reader.float64();
-  call.session = reader.string();
+  call.session = sessionOf(rows.sessions, reader.uint64());
   const flags = reader.uint8();
   call.callId = reader.string();
   const args = reader.string();
@@ -347,6 +365,32 @@ function fillCall(call: RecordedCall, rows: RowIndex, row: number, profiles: rea
   call.digest = profile.digest;
   call.recorded = profile.recorded;
   call.recordedShadow = profile.recordedShadow;
+}
+
+/** The slice's sessions by their hash. */
+type Sessions = Map<number, string>;
+
+function sessionsOf(bytes: Uint8Array): Sessions {
+  const sessions: Sessions = new Map();
+  const reader = new RowBinaryReader(bytes);
+  while (!reader.done) {
+    const key = reader.uint64();
+    const session = reader.string();
+    if (sessions.has(key)) {
+      // Two sessions with one 53-bit hash in one slice: astronomically unlikely, never a silent mix-up.
+      throw new Error(
+        `replay: two sessions share the hash ${key}; replay this window from --events or --kafka`,
+      );
+    }
+    sessions.set(key, session);
+  }
+  return sessions;
+}
+
+function sessionOf(sessions: Sessions, key: number): string {
+  const session = sessions.get(key);
+  if (session === undefined) throw new Error(`replay: a stored call has no session (hash ${key})`);
+  return session;
 }
 
 interface Profiles {
