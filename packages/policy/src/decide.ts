@@ -117,11 +117,14 @@ function checkLimitsAndApproval(plan: ToolPlan, table: CounterTable, call: Call,
   let counters = NO_COUNTERS;
   let exceeded: CounterUse | undefined;
   let exceededLimit: CompiledLimit | undefined;
-  if (plan.limits.length > 0) {
-    const uses: CounterUse[] = [];
-    for (const limit of plan.limits) {
+  const { limits } = plan;
+  if (limits.length > 0) {
+    // Sized up front: a pushed-to empty array reserves room for 17 elements, per decision.
+    const uses = new Array<CounterUse>(limits.length);
+    for (let index = 0; index < limits.length; index += 1) {
+      const limit = limits[index] as CompiledLimit;
       const use = counterUse(limit, table, call.identity, now);
-      uses.push(use);
+      uses[index] = use;
       if (exceeded === undefined && use.used >= use.max) {
         exceeded = use;
         exceededLimit = limit;

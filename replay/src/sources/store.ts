@@ -238,7 +238,9 @@ function* assemble(
   const rows = indexRows(calls, profiles, sessions);
   for (const order of chainOrders(rows, profiles.list)) {
     let filled = 0;
-    for (const slot of order) {
+    // An index loop: iterating a typed array with for-of allocated an iterator result per call.
+    for (let position = 0; position < order.length; position += 1) {
+      const slot = order[position] as number;
       if (slot === 0) continue;
       fillCall(pool[filled] as RecordedCall, rows, slot - 1, profiles.list);
       filled += 1;
