@@ -11,6 +11,10 @@ export const INSERT_SETTINGS = {
   insert_deduplication_token: "",
 } as const;
 
-export function insertSettings(deduplicationToken: string | undefined) {
+export type InsertSettings = Omit<typeof INSERT_SETTINGS, "insert_deduplication_token"> & {
+  insert_deduplication_token: string;
+};
+
+export function insertSettings(deduplicationToken: string | undefined): InsertSettings {
   return { ...INSERT_SETTINGS, insert_deduplication_token: deduplicationToken ?? "" };
 }

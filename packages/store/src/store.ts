@@ -15,7 +15,7 @@ import * as reads from "./reads.js";
 import * as reports from "./reports.js";
 import { applyRetention, checkRetentionDays } from "./retention.js";
 import { type EventInput, type EventRows, eventRows } from "./rows.js";
-import { insertSettings } from "./settings.js";
+import { type InsertSettings, insertSettings } from "./settings.js";
 
 export type StoreOptions = (
   | {
@@ -128,8 +128,8 @@ class ClickHouseStore implements Store {
     if (rows.count === 0) return;
     const client = this.client(); // throws StoreUnavailableError when closed, like every other call
     const settings = insertSettings(options.deduplicationToken);
-    if (this.engine.rawInsert !== undefined) {
-      await this.engine.rawInsert("events", rows.payload, settings);
+    if (this.engine.insertRowBinary !== undefined) {
+      await this.engine.insertRowBinary("events", rows, settings);
       return;
     }
     await insertThroughClient(client, rows, settings);
@@ -234,18 +234,18 @@ class ClickHouseStore implements Store {
 }
 
 /**
- * Encoded rows into `events` through `@clickhouse/client` (a ClickHouse server): `exec` with the rows
- * as the request body. Its `insert` does not fit: for JSON formats it takes row objects, and it would
- * encode each chunk of a stream as JSON once more. Exported for the store's tests.
+ * Encoded rows into `events` through `@clickhouse/client` (a ClickHouse server): `exec` with the
+ * RowBinary bytes as the request body. Its `insert` does not fit: it takes row objects or text.
+ * Exported for the store's tests.
  */
 export async function insertThroughClient(
-  client: ClickHouseClient,
+  client: Pick<ClickHouseClient, "exec">,
   rows: EventRows,
-  settings: ReturnType<typeof insertSettings>,
+  settings: InsertSettings,
 ): Promise<void> {
   const { buffer, byteOffset, byteLength } = rows.payload;
   const result = await client.exec({
-    query: "INSERT INTO events FORMAT JSONEachRow",
+    query: `INSERT INTO events (${rows.layout.columns.join(", ")}) FORMAT RowBinary`,
     values: Readable.from([Buffer.from(buffer, byteOffset, byteLength)], { objectMode: false }),
     clickhouse_settings: settings,
   });

@@ -3,6 +3,11 @@
  * output to the mapping written out plainly below (what a row object through `JSON.stringify` gave
  * before), for awkward values too.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { ClickHouseClient } from "@clickhouse/client";
 import { newEventId, serializeEvent, type TollgateEvent } from "@tollgate/events";
 import { describe, expect, test } from "vitest";
 import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
@@ -206,12 +211,103 @@ describe.each(targetNames())("columns as stored on %s", (name) => {
     await expectStored(events);
   });
 
+  test("strings of every length class read back exactly (one- to three-byte lengths, UTF-8)", async () => {
+    const gateway = new TestGateway();
+    const session = gateway.session(uniqueName("agent"));
+    // Around 42 UTF-16 units (the most whose length byte is written after them), around the one-
+    // and two-byte LEB128 limits (127 and 16,383 bytes), and beyond.
+    const texts = [
+      "a".repeat(42),
+      "a".repeat(43),
+      "€".repeat(42), // 126 bytes
+      "€".repeat(43), // 129 bytes
+      "😀".repeat(21), // 42 units, 84 bytes
+      "😀".repeat(22),
+      "a".repeat(127),
+      "a".repeat(128),
+      "a".repeat(16_383),
+      "a".repeat(16_384),
+      "€".repeat(50_000),
+    ];
+    const events = texts.flatMap((text, n) =>
+      gateway.call(session, { tool: text, reason: text, outcome: "deny", at: recentHour() + n }),
+    );
+    await open.store.insertEvents(events);
+    await expectStored(events);
+  });
+
   test("through the client's exec (how a server is written to), the same rows, once per token", async () => {
     const events = awkwardTraffic(new TestGateway());
     const rows = eventRows(events);
     const settings = insertSettings(uniqueName("range"));
-    await insertThroughClient(open.target.sql(), rows, settings);
-    await insertThroughClient(open.target.sql(), rows, settings);
+    const server = name === "http" ? open.target.sql() : serverStandIn(open.target.sql());
+    await insertThroughClient(server, rows, settings);
+    await insertThroughClient(server, rows, settings);
     await expectStored(events);
   });
+
+  test("a batch resent with its token is stored once, merges or not", async () => {
+    const events = awkwardTraffic(new TestGateway());
+    const deduplicationToken = uniqueName("range");
+    await open.target.sql().command({ query: "SYSTEM STOP MERGES events" });
+    try {
+      // As ingest resends a batch: the same encoded rows, then the same events encoded again.
+      const rows = eventRows(events);
+      await open.store.insertRows(rows, { deduplicationToken });
+      await open.store.insertRows(rows, { deduplicationToken });
+      await open.store.insertEvents(events, { deduplicationToken });
+      await expectStored(events);
+    } finally {
+      await open.target.sql().command({ query: "SYSTEM START MERGES events" });
+    }
+  });
+
+  test("an event id that is not a UUID fails the batch before anything is stored", async () => {
+    const events = awkwardTraffic(new TestGateway());
+    const broken = events.map((event, index) => (index === 2 ? { ...event, id: "not-a-uuid" } : event));
+    await expect(open.store.insertEvents(broken)).rejects.toThrow(/not a UUID: "not-a-uuid"/);
+    expect(await storedRows(events[0]!.gateway.instance)).toEqual([]);
+  });
 });
+
+/**
+ * What a ClickHouse server does with `INSERT INTO t (columns) FORMAT RowBinary`: it reads the body
+ * with the table's own types for those columns. chDB's client connection cannot stand in for it
+ * here: it decodes a request body as UTF-8 text (chdb 3.4), which mangles binary rows. This answers
+ * the client's `exec` by writing the body to a file and reading it with the table's types instead.
+ */
+function serverStandIn(sql: ClickHouseClient): Pick<ClickHouseClient, "exec"> {
+  const exec = async (params: ExecParams) => {
+    const statement = /^INSERT INTO (\w+) \(([^)]+)\) FORMAT RowBinary$/.exec(params.query);
+    if (statement === null || params.values === undefined) throw new Error(`unexpected: ${params.query}`);
+    const [, table, columnList] = statement as unknown as [string, string, string];
+    const columns = columnList.split(", ");
+    const types = new Map(
+      (
+        await rowsOf<{ name: string; type: string }>(
+          sql,
+          `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = '${table}'`,
+        )
+      ).map((column) => [column.name, column.type]),
+    );
+    const structure = columns.map((column) => `${column} ${types.get(column)}`).join(", ");
+    const directory = mkdtempSync(join(tmpdir(), "tollgate-server-stand-in-"));
+    try {
+      const file = join(directory, "body.bin");
+      const chunks: Buffer[] = [];
+      for await (const chunk of params.values as AsyncIterable<Buffer>) chunks.push(chunk);
+      writeFileSync(file, Buffer.concat(chunks));
+      const source = `file('${file}', 'RowBinary', '${structure.replaceAll("'", "\\'")}')`;
+      await sql.command({
+        query: `INSERT INTO ${table} (${columnList}) SELECT * FROM ${source}`,
+        clickhouse_settings: params.clickhouse_settings,
+      });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+    return { stream: Readable.from([]), query_id: "", response_headers: {} };
+  };
+  return { exec: exec as unknown as ClickHouseClient["exec"] };
+}
+
+type ExecParams = Parameters<ClickHouseClient["exec"]>[0] & { values?: unknown };

@@ -92,9 +92,9 @@ function toBatch(batch: SpoolBatch): SpoolIngestBatch {
   ];
   const range = batch.records.map((record) => `${record.origin.writer}:${record.origin.seq}`).join(",");
   return {
-    rows: eventRows(
-      batch.records.map((record) => ({ event: record.event, json: record.payload.toString("utf8") })),
-    ),
+    // The record's bytes are the event's JSON as the gateway wrote it: copied into the rows as they
+    // are, not decoded and encoded again.
+    rows: eventRows(batch.records.map((record) => ({ event: record.event, json: record.payload }))),
     createdAt: batch.records.map((record) => record.event.time),
     deadLetters,
     token: `spool-${createHash("sha256").update(range).digest("hex").slice(0, 32)}`,

@@ -1,0 +1,85 @@
+/**
+ * Files chDB reads an insert's rows from. chDB takes inline rows only in text formats (its
+ * `rawInsert` refuses RowBinary), but its `file()` table function reads any format, so each insert
+ * writes its payload to a file of its own and ClickHouse reads it from there.
+ *
+ * The directory is private (mode 0700, a fresh `mkdtemp` per store, made at the first insert and
+ * removed at close), and a file is written once under a name never used again, created exclusively
+ * and removed when its insert ends, succeeded or not: no insert can read another's rows, or a
+ * stale file a failed one left behind. A process that dies mid-insert leaves its directory in the
+ * temp directory; nothing reads it again.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { StoreUnavailableError } from "./errors.js";
+
+/** `file()` reads these characters as a glob, which would match other files or none. */
+const GLOB_CHARACTERS = /[*?{}]/;
+
+export class StagingFiles {
+  private directory: Promise<string> | undefined;
+  private written = 0;
+  private removed = false;
+
+  constructor(private readonly parent: string = tmpdir()) {}
+
+  /** Writes `bytes` to a new file, gives its path to `use`, and removes it once `use` settles. */
+  async withFile<T>(bytes: Uint8Array, use: (path: string) => Promise<T>): Promise<T> {
+    const opened = this.openDirectory();
+    const directory = await opened;
+    this.written += 1;
+    const path = join(directory, `rows-${this.written}.bin`);
+    let result: T;
+    try {
+      await writeFile(path, bytes, { flag: "wx", mode: 0o600 }).catch((error: unknown) => {
+        // The directory was removed behind the store's back (a temp cleaner, after a long idle
+        // spell): this insert fails, and the next one (ingest retries) makes a new directory.
+        if (isNotFound(error) && this.directory === opened) this.directory = undefined;
+        throw error;
+      });
+      result = await use(path);
+    } catch (error) {
+      // The insert's own error is the one to report; the file goes either way.
+      await rm(path, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    await rm(path, { force: true });
+    return result;
+  }
+
+  /** Removes the directory and whatever is in it; later inserts are refused. */
+  async remove(): Promise<void> {
+    this.removed = true;
+    const directory = this.directory;
+    if (directory === undefined) return;
+    const path = await directory.catch(() => undefined);
+    if (path !== undefined) await rm(path, { recursive: true, force: true });
+  }
+
+  private openDirectory(): Promise<string> {
+    if (this.removed)
+      return Promise.reject(new StoreUnavailableError("the store's staging files are removed"));
+    this.directory ??= makeDirectory(this.parent).catch((error: unknown) => {
+      this.directory = undefined; // the next insert tries again
+      throw error;
+    });
+    return this.directory;
+  }
+}
+
+async function makeDirectory(parent: string): Promise<string> {
+  const prefix = join(resolve(parent), "tollgate-insert-");
+  if (GLOB_CHARACTERS.test(prefix)) {
+    throw new StoreUnavailableError(
+      `the temp directory '${parent}' holds one of the characters * ? { }, which ClickHouse's file() ` +
+        "reads as a glob: set TMPDIR to a path without them",
+    );
+  }
+  // mkdtemp creates the directory with mode 0700.
+  return mkdtemp(prefix);
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
