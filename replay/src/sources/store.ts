@@ -32,8 +32,6 @@ export const SLICE_ROWS = 1_000_000;
 const HOUR = 3_600_000;
 const RANGE = `type = 'call.decided'
   AND time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
-/** Server and tool joined for `has`; a false match only fetches arguments nobody needed. */
-const TOOL_KEY = "concat(server, '\\x1f', tool)";
 
 /**
  * The slice's profiles not known from earlier slices: after the first slices, usually none, and
@@ -49,11 +47,12 @@ const SESSION_KEY = "bitAnd(cityHash64(session_id), 9007199254740991)";
 const SESSIONS = `SELECT DISTINCT ${SESSION_KEY}, session_id FROM events WHERE ${RANGE}`;
 /**
  * The call id and the arguments only where they are needed (an empty string, one byte, elsewhere):
- * call ids of held calls and their approvals, arguments of tools a policy checks.
+ * call ids of held calls and their approvals, arguments of the profiles whose tool a policy checks
+ * (known from the profiles query just before, so no query for the window's tools up front).
  */
 const CALLS = `SELECT call_profile, chain_seq, decided_at, ${SESSION_KEY}, toUInt8(notEmpty(redacted) * 2 + arguments_object),
   if(outcome = 'approval_required' OR approval != '', call_id, ''),
-  if(has({argumentTools:Array(String)}, ${TOOL_KEY}), arguments, '')
+  if(call_profile IN {argumentProfiles:Array(UInt64)}, arguments, '')
 FROM events WHERE ${RANGE}`;
 
 interface Profile {
@@ -75,7 +74,6 @@ const PROFILE_FIELDS = 12;
 
 /** Each query's result as RowBinary bytes. */
 interface Slice {
-  profiles: Uint8Array;
   sessions: Uint8Array;
   calls: Uint8Array;
 }
@@ -96,9 +94,16 @@ export function storeSource(store: Store, options: StoreSourceOptions = {}): Cal
     async eventIds(calls, range) {
       const rows = await store.select<{ instance: string; seq: string | number; id: string }>(
         `SELECT gateway_instance AS instance, chain_seq AS seq, any(event_id) AS id FROM events
-         WHERE ${RANGE} AND has({keys:Array(String)}, concat(gateway_instance, '\\x1f', toString(chain_seq)))
+         WHERE ${RANGE} AND chain_seq IN {seqs:Array(UInt64)}
+           AND has({keys:Array(String)}, concat(gateway_instance, '\\x1f', toString(chain_seq)))
          GROUP BY instance, seq`,
-        { from: range.from, to: range.to, keys: calls.map(locatorKey) },
+        {
+          from: range.from,
+          to: range.to,
+          // The numbers first: a cheap filter before the text of every row is built.
+          seqs: [...new Set(calls.map((call) => call.seq))],
+          keys: calls.map(locatorKey),
+        },
       );
       return new Map(
         rows.map((row) => [locatorKey({ instance: row.instance, seq: Number(row.seq) }), row.id]),
@@ -121,43 +126,32 @@ async function* storeCalls(
   readsArguments: (server: string, tool: string) => boolean,
   sliceRows: number,
 ): AsyncIterable<RecordedCall[]> {
-  const argumentTools = await toolsWithArguments(store, range, readsArguments);
   const slices = await slicesOf(store, range, sliceRows);
-  const profiles: Profiles = { list: [], byHash: new Map() };
+  const profiles: Profiles = { list: [], byHash: new Map(), readingArguments: [] };
   const pool = callPool();
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
     const known = profiles.list.length > MOST_KNOWN_PROFILES ? [] : [...profiles.byHash.keys()];
-    const params = { from: slice.from, to: slice.to, argumentTools };
-    const [newProfiles, sessions, calls] = await Promise.all([
-      store.selectRowBinary(PROFILES, { ...params, known }),
-      store.selectRowBinary(SESSIONS, params),
-      store.selectRowBinary(CALLS, params),
+    const window = { from: slice.from, to: slice.to };
+    const [newProfiles, sessions] = await Promise.all([
+      store.selectRowBinary(PROFILES, { ...window, known }),
+      store.selectRowBinary(SESSIONS, window),
     ]);
-    return { profiles: newProfiles, sessions, calls };
+    // Before the calls query, which asks for the arguments of the profiles that need them, and
+    // before the next fetch, which leaves out this slice's profiles too.
+    addProfiles(profiles, newProfiles, readsArguments);
+    const calls = await store.selectRowBinary(CALLS, {
+      ...window,
+      argumentProfiles: profiles.readingArguments,
+    });
+    return { sessions, calls };
   };
   let next = slices[0] === undefined ? undefined : fetch(slices[0]);
   for (let index = 0; next !== undefined; index += 1) {
     const slice = await next;
-    // Before the next fetch, so that it leaves out this slice's profiles too.
-    addProfiles(profiles, slice.profiles);
     const following = slices[index + 1];
     next = following === undefined ? undefined : fetch(following);
     yield* assemble(slice.calls, profiles, sessionsOf(slice.sessions), pool);
   }
-}
-
-async function toolsWithArguments(
-  store: Store,
-  range: ReplayWindow,
-  readsArguments: (server: string, tool: string) => boolean,
-): Promise<string[]> {
-  const tools = await store.select<{ server: string; tool: string }>(
-    `SELECT DISTINCT server, tool FROM events WHERE ${RANGE}`,
-    { from: range.from, to: range.to },
-  );
-  return tools
-    .filter((row) => readsArguments(row.server, row.tool))
-    .map((row) => `${row.server}\x1f${row.tool}`);
 }
 
 /** Consecutive hours grouped up to `sliceRows`; a busier hour is split by its minutes. */
@@ -399,10 +393,16 @@ interface Profiles {
   list: Profile[];
   /** Index into `list` by the profile's hash. */
   byHash: Map<number, number>;
+  /** The hashes of profiles whose tool a policy checks the arguments of. */
+  readingArguments: number[];
 }
 
 /** The profiles of a query's answer, added to those already known. */
-function addProfiles(profiles: Profiles, bytes: Uint8Array): void {
+function addProfiles(
+  profiles: Profiles,
+  bytes: Uint8Array,
+  readsArguments: (server: string, tool: string) => boolean,
+): void {
   const reader = new RowBinaryReader(bytes);
   while (!reader.done) {
     const hash = reader.uint64();
@@ -417,7 +417,9 @@ function addProfiles(profiles: Profiles, bytes: Uint8Array): void {
       );
     }
     profiles.byHash.set(hash, profiles.list.length);
-    profiles.list.push(profileOf(fields, key));
+    const profile = profileOf(fields, key);
+    profiles.list.push(profile);
+    if (readsArguments(profile.server, profile.tool)) profiles.readingArguments.push(hash);
   }
 }
 
