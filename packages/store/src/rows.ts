@@ -282,20 +282,12 @@ class RowBinaryWriter {
 
   /** A whole number of JavaScript's range (±2^53), as two 32-bit halves; RangeError beyond ±2^63. */
   int64(value: number): void {
-    this.reserve(8);
-    const high = Math.floor(value / TWO_POW_32);
-    this.buffer.writeUInt32LE(value - high * TWO_POW_32, this.length);
-    this.buffer.writeInt32LE(high, this.length + 4);
-    this.length += 8;
+    this.halves(value, true);
   }
 
   /** Like `int64`, for 0 to 2^53; a negative value is a RangeError. */
   uint64(value: number): void {
-    this.reserve(8);
-    const high = Math.floor(value / TWO_POW_32);
-    this.buffer.writeUInt32LE(value - high * TWO_POW_32, this.length);
-    this.buffer.writeUInt32LE(high, this.length + 4);
-    this.length += 8;
+    this.halves(value, false);
   }
 
   float64(value: number): void {
@@ -329,6 +321,16 @@ class RowBinaryWriter {
       this.buffer[this.length + (index < 8 ? 7 - index : 23 - index)] = byte;
     }
     this.length += 16;
+  }
+
+  /** Low 32 bits unsigned, then the high 32 bits, signed or not (Buffer throws RangeError outside). */
+  private halves(value: number, signed: boolean): void {
+    this.reserve(8);
+    const high = Math.floor(value / TWO_POW_32);
+    this.buffer.writeUInt32LE(value - high * TWO_POW_32, this.length);
+    if (signed) this.buffer.writeInt32LE(high, this.length + 4);
+    else this.buffer.writeUInt32LE(high, this.length + 4);
+    this.length += 8;
   }
 
   private varUInt(value: number): void {
