@@ -10,7 +10,7 @@
  *   place: one pass finds each row's profile and sequence number, and the rest of a row is read
  *   only when its call is built, just before it is decided (short-lived objects, not a slice's
  *   worth at once).
- * Neither is sorted by ClickHouse (sorting wide rows cost more than everything else together):
+ * None is sorted by ClickHouse (sorting wide rows cost more than everything else together):
  * each instance's chain sequence numbers are dense, so rows are placed by sequence number, which
  * also drops a duplicated row (at-least-once ingest before a merge) onto its twin. No FINAL.
  */
@@ -24,8 +24,8 @@ import { RowBinaryReader } from "./row-binary.js";
  * Rows per slice: bounded memory whatever the window (about 70 MB of results and indexes per
  * slice, two slices at a time). Not smaller: the table is sorted by agent and day before time, so
  * a slice of a few hours reads nearly every granule of its days, and a day replayed in slices of
- * 250,000 rows cost ClickHouse about three times the CPU of the same day in two slices (measured,
- * docs/PERFORMANCE.md).
+ * 250,000 rows cost chDB's threads nearly twice the CPU of the same day in two slices (measured,
+ * docs/PERFORMANCE.md, replay step 13).
  */
 export const SLICE_ROWS = 1_000_000;
 
