@@ -56,7 +56,10 @@ export async function ingestFromKafka(
 
 function toBatch(batch: EventBatch): Batch {
   return {
-    rows: eventRows(batch.events),
+    // Each event's message bytes, stored as they are: what the gateway sent, byte for byte.
+    rows: eventRows(
+      batch.events.map((event, index) => ({ event, json: batch.payloads[index] as Uint8Array })),
+    ),
     createdAt: batch.events.map((event) => event.time),
     deadLetters: [], // the consumer dead-letters poison to the Kafka dead-letter topic itself
     token: `kafka-${batch.topic}-${batch.partition}-${batch.firstOffset}-${batch.lastOffset}`,

@@ -19,6 +19,12 @@ import { fetchLag, type PartitionLag } from "./lag.js";
 
 export interface EventBatch {
   events: TollgateEvent[];
+  /**
+   * Each event's message value, in the order of `events`: the JSON as the gateway wrote it, which
+   * ingest stores byte for byte (parsing drops fields this version does not know, so serialising
+   * the parsed event again could differ from what was sent).
+   */
+  payloads: Uint8Array[];
   /** Messages in the batch that are not events; they are dead-lettered after the handler resolves. */
   poison: PoisonMessage[];
   topic: string;
@@ -208,17 +214,24 @@ export function parseMessages(
   lastOffset: string,
 ): EventBatch {
   const events: TollgateEvent[] = [];
+  const payloads: Uint8Array[] = [];
   const poison: PoisonMessage[] = [];
   for (const message of messages) {
-    const parsed =
-      message.value === null
-        ? { ok: false as const, error: "no value (a tombstone)" }
-        : parseEvent(message.value);
-    if (parsed.ok) events.push(parsed.event);
-    else poison.push(toPoison(topic, partition, message, parsed.error));
+    if (message.value === null) {
+      poison.push(toPoison(topic, partition, message, "no value (a tombstone)"));
+      continue;
+    }
+    const parsed = parseEvent(message.value);
+    if (parsed.ok) {
+      events.push(parsed.event);
+      payloads.push(message.value);
+    } else {
+      poison.push(toPoison(topic, partition, message, parsed.error));
+    }
   }
   return {
     events,
+    payloads,
     poison,
     topic,
     partition,

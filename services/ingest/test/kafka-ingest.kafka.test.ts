@@ -1,0 +1,97 @@
+/**
+ * Kafka ingest stores each event as the gateway sent it: the message's bytes, byte for byte, on a
+ * real broker into the embedded ClickHouse. Parsing drops fields this version does not know (a newer
+ * gateway's), so an event serialised again after parsing would not be what was sent.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createKafka, defineBusTopics, ensureTopics } from "@tollgate/bus";
+import {
+  EVENT_SCHEMA,
+  EventChain,
+  newEventId,
+  serializeEvent,
+  type TollgateEvent,
+  type UnsealedEvent,
+} from "@tollgate/events";
+import { openStore } from "@tollgate/store";
+import { Partitioners } from "kafkajs";
+import { expect, test } from "vitest";
+import { useKafka } from "../../../test/support/kafka.js";
+import { until } from "../../../test/support/waiting.js";
+import { IngestMetrics, ingestFromKafka, JsonlDeadLetters } from "../src/index.js";
+
+function completedCalls(instance: string, count: number): TollgateEvent[] {
+  const chain = new EventChain();
+  return Array.from({ length: count }, (_, n) =>
+    chain.seal({
+      schema: EVENT_SCHEMA,
+      id: newEventId(),
+      type: "call.completed",
+      time: Date.now(),
+      gateway: { instance, version: "0.1.0" },
+      session: { id: "session-1", agent: "agent-a", grant: "grant-a", transport: "stdio" },
+      payload: { callId: `call-${n}`, status: "ok", latencyMs: 1, resultBytes: 10 },
+    } as UnsealedEvent),
+  );
+}
+
+test("stores every event's message bytes as sent, a field this version does not know included", async () => {
+  const kafka = createKafka({ brokers: useKafka(), clientId: "kafka-ingest-bytes-test" });
+  const topics = defineBusTopics({
+    events: `ingest-bytes-${randomUUID()}`,
+    partitions: 1,
+    replicationFactor: 1,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, topics);
+  await admin.disconnect();
+
+  const instance = `gw-${randomUUID()}`;
+  const events = completedCalls(instance, 3);
+  // The middle one as a newer gateway would send it: one more field, spaced differently.
+  const sent = events.map((event, n) =>
+    n === 1 ? JSON.stringify({ ...event, origin: "a newer gateway" }, null, 1) : serializeEvent(event),
+  );
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({
+    topic: topics.events.name,
+    messages: sent.map((value) => ({ key: "session-1", value })),
+  });
+  await producer.disconnect();
+
+  const dir = await mkdtemp(join(tmpdir(), "tollgate-kafka-ingest-"));
+  const store = await openStore({ path: join(dir, "clickhouse") });
+  const ingest = await ingestFromKafka(
+    {
+      store,
+      metrics: new IngestMetrics(),
+      deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")),
+      log: () => {},
+    },
+    {
+      kafka,
+      topic: topics.events.name,
+      deadLetterTopic: topics.deadLetter.name,
+      groupId: `ingest-bytes-${randomUUID()}`,
+    },
+  );
+  try {
+    await until(
+      async () => (await store.countEvents({ instance })) === events.length,
+      "ingest to store 3 events",
+    );
+  } finally {
+    await ingest.stop();
+  }
+  const stored = await store.readEvents({ instance });
+  expect(new Map(stored.map((event) => [event.id, event.json]))).toEqual(
+    new Map(events.map((event, n) => [event.id, sent[n]])),
+  );
+  expect(stored.find((event) => event.id === events[1]?.id)?.json).toContain('"origin": "a newer gateway"');
+  await store.close();
+});
