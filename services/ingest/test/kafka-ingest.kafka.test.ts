@@ -8,35 +8,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKafka, defineBusTopics, ensureTopics } from "@tollgate/bus";
-import {
-  EVENT_SCHEMA,
-  EventChain,
-  newEventId,
-  serializeEvent,
-  type TollgateEvent,
-  type UnsealedEvent,
-} from "@tollgate/events";
+import { serializeEvent } from "@tollgate/events";
 import { openStore } from "@tollgate/store";
 import { Partitioners } from "kafkajs";
 import { expect, test } from "vitest";
 import { useKafka } from "../../../test/support/kafka.js";
+import { recentHour, TestGateway } from "../../../test/support/recorded-events.js";
 import { until } from "../../../test/support/waiting.js";
 import { IngestMetrics, ingestFromKafka, JsonlDeadLetters } from "../src/index.js";
-
-function completedCalls(instance: string, count: number): TollgateEvent[] {
-  const chain = new EventChain();
-  return Array.from({ length: count }, (_, n) =>
-    chain.seal({
-      schema: EVENT_SCHEMA,
-      id: newEventId(),
-      type: "call.completed",
-      time: Date.now(),
-      gateway: { instance, version: "0.1.0" },
-      session: { id: "session-1", agent: "agent-a", grant: "grant-a", transport: "stdio" },
-      payload: { callId: `call-${n}`, status: "ok", latencyMs: 1, resultBytes: 10 },
-    } as UnsealedEvent),
-  );
-}
 
 test("stores every event's message bytes as sent, a field this version does not know included", async () => {
   const kafka = createKafka({ brokers: useKafka(), clientId: "kafka-ingest-bytes-test" });
@@ -50,8 +29,13 @@ test("stores every event's message bytes as sent, a field this version does not 
   await ensureTopics(admin, topics);
   await admin.disconnect();
 
-  const instance = `gw-${randomUUID()}`;
-  const events = completedCalls(instance, 3);
+  const gateway = new TestGateway();
+  const { instance } = gateway;
+  const session = gateway.session("agent-a");
+  // A decided and a completed event per call.
+  const events = [0, 1].flatMap((n) =>
+    gateway.call(session, { tool: "k8s_get_pods", arguments: { n }, outcome: "allow", at: recentHour() + n }),
+  );
   // The middle one as a newer gateway would send it: one more field, spaced differently.
   const sent = events.map((event, n) =>
     n === 1 ? JSON.stringify({ ...event, origin: "a newer gateway" }, null, 1) : serializeEvent(event),
@@ -60,7 +44,7 @@ test("stores every event's message bytes as sent, a field this version does not 
   await producer.connect();
   await producer.send({
     topic: topics.events.name,
-    messages: sent.map((value) => ({ key: "session-1", value })),
+    messages: sent.map((value) => ({ key: session.id, value })),
   });
   await producer.disconnect();
 
@@ -83,7 +67,7 @@ test("stores every event's message bytes as sent, a field this version does not 
   try {
     await until(
       async () => (await store.countEvents({ instance })) === events.length,
-      "ingest to store 3 events",
+      "ingest to store every event",
     );
   } finally {
     await ingest.stop();
