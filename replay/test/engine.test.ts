@@ -1,5 +1,6 @@
+import type { CompiledPolicy } from "@tollgate/policy";
 import { describe, expect, it } from "vitest";
-import { CATEGORIES, type Category, type ReplayReport } from "../src/index.js";
+import { CATEGORIES, type Category, type ReplayFilter, type ReplayReport } from "../src/index.js";
 import { LiveGateway } from "./support/live.js";
 import { policyOf, replayInMemory } from "./support/replay.js";
 
@@ -51,6 +52,17 @@ function recordedMinute(live = policyOf(LIVE)) {
 
 const WINDOW = { from: T0, to: T0 + 60_000 };
 
+/** The recorded minute replayed with `candidate`, the live policy as the baseline. */
+function replayMinute(candidate: CompiledPolicy, filter?: ReplayFilter): Promise<ReplayReport> {
+  const live = policyOf(LIVE);
+  return replayInMemory(recordedMinute(live), {
+    candidate,
+    baselines: [live],
+    window: WINDOW,
+    ...(filter === undefined ? {} : { filter }),
+  });
+}
+
 describe("replaying the live policy", () => {
   it("reproduces every recorded decision, approvals included, and changes nothing", async () => {
     const live = policyOf(LIVE);
@@ -98,15 +110,10 @@ describe("replaying the live policy", () => {
 
 describe("replaying candidates with a known effect", () => {
   it("a tightened limit newly blocks exactly the calls past the new maximum", async () => {
-    const live = policyOf(LIVE);
     const candidate = withTools({
       pod_exec: { limits: [{ counter: "exec", window: "minute", max: 2, scope: "grant" }] },
     });
-    const report = await replayInMemory(recordedMinute(live), {
-      candidate,
-      baselines: [live],
-      window: WINDOW,
-    });
+    const report = await replayMinute(candidate);
     expect(report.selfCheck.mismatches).toBe(0);
     expect(report.summary).toMatchObject({ changed: 1, newlyBlocked: 1, newlyAllowed: 0, cascades: 0 });
     expect(cell(report, "allow", "rate_limited")).toBe(1);
@@ -120,15 +127,10 @@ describe("replaying candidates with a known effect", () => {
   });
 
   it("a loosened limit newly allows the limited calls", async () => {
-    const live = policyOf(LIVE);
     const candidate = withTools({
       pod_exec: { limits: [{ counter: "exec", window: "minute", max: 10, scope: "grant" }] },
     });
-    const report = await replayInMemory(recordedMinute(live), {
-      candidate,
-      baselines: [live],
-      window: WINDOW,
-    });
+    const report = await replayMinute(candidate);
     expect(report.summary).toMatchObject({ changed: 2, newlyAllowed: 2, newlyBlocked: 0 });
     expect(report.attribution.tools).toEqual([
       { key: "pod_exec", calls: 2, newlyAllowed: 2, newlyBlocked: 0, cascades: 0, sessions: 1 },
@@ -137,18 +139,13 @@ describe("replaying candidates with a known effect", () => {
   });
 
   it("a new deny rule and a loosened default move calls between the right cells", async () => {
-    const live = policyOf(LIVE);
     const candidate = policyOf({
       ...LIVE,
       name: "candidate",
       default: "allow",
       tools: { ...LIVE.tools, read_logs: { action: "deny", reason: "logs hold secrets" } },
     });
-    const report = await replayInMemory(recordedMinute(live), {
-      candidate,
-      baselines: [live],
-      window: WINDOW,
-    });
+    const report = await replayMinute(candidate);
     expect(cell(report, "allow", "deny_rule")).toBe(1);
     expect(cell(report, "deny_default", "allow")).toBe(1);
     expect(report.summary).toMatchObject({ changed: 2, newlyAllowed: 1, newlyBlocked: 1 });
@@ -194,16 +191,10 @@ describe("replaying candidates with a known effect", () => {
   });
 
   it("reports only the filtered calls but replays all of them", async () => {
-    const live = policyOf(LIVE);
     const candidate = withTools({
       pod_exec: { limits: [{ counter: "exec", window: "minute", max: 2, scope: "grant" }] },
     });
-    const report = await replayInMemory(recordedMinute(live), {
-      candidate,
-      baselines: [live],
-      window: WINDOW,
-      filter: { tool: "read_logs" },
-    });
+    const report = await replayMinute(candidate, { tool: "read_logs" });
     expect(report.coverage.calls).toBe(1);
     expect(report.summary.changed).toBe(0);
   });
