@@ -18,34 +18,12 @@ import type { ReplayReport } from "@tollgate/replay";
 import { logLevel } from "kafkajs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { exec, LIVE_POLICY as LIVE, withExecLimit } from "../support/k8s-replay-policy.js";
 import { useKafka } from "../support/kafka.js";
 import { startRecordingGateway } from "../support/recording-gateway.js";
 import { storeEvents } from "../support/store.js";
 
-const LIVE = {
-  version: "1",
-  name: "k8s-live",
-  default: "deny",
-  tools: {
-    "k8s_get_*": {},
-    k8s_pod_exec: {
-      limits: [{ counter: "exec", window: "minute", max: 5, scope: "grant" }],
-      deny_if: [{ arg: "command", regex: "\\brm\\b", reason: "no rm in pods" }],
-    },
-    "k8s_delete_*": { action: "deny", reason: "agents never delete" },
-  },
-};
-const LOOSE = {
-  ...LIVE,
-  name: "k8s-loose",
-  tools: {
-    ...LIVE.tools,
-    k8s_pod_exec: {
-      ...LIVE.tools.k8s_pod_exec,
-      limits: [{ counter: "exec", window: "minute", max: 9, scope: "grant" }],
-    },
-  },
-};
+const LOOSE = withExecLimit(9, "k8s-loose");
 const SESSIONS = 6;
 
 const brokers = useKafka();
@@ -87,11 +65,6 @@ async function sessionClient(url: string): Promise<Client> {
   );
   return client;
 }
-
-const exec = (command: string) => ({
-  name: "k8s_pod_exec",
-  arguments: { context: "prod-eu", namespace: "shop", pod_name: "web-1", command },
-});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tollgate-replay-kafka-"));

@@ -12,28 +12,9 @@ import type { ReplayReport } from "@tollgate/replay";
 import { openStore } from "@tollgate/store";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { exec, LIVE_POLICY as LIVE, withExecLimit } from "../support/k8s-replay-policy.js";
 import { startRecordingGateway } from "../support/recording-gateway.js";
 import { storeEvents } from "../support/store.js";
-
-const EXEC_LIMIT = [{ counter: "exec", window: "minute", max: 5, scope: "grant" }];
-const LIVE = {
-  version: "1",
-  name: "k8s-live",
-  default: "deny",
-  tools: {
-    "k8s_get_*": {},
-    k8s_pod_exec: {
-      limits: EXEC_LIMIT,
-      deny_if: [{ arg: "command", regex: "\\brm\\b", reason: "no rm in pods" }],
-    },
-    "k8s_delete_*": { action: "deny", reason: "agents never delete" },
-  },
-};
-
-const exec = (command: string) => ({
-  name: "k8s_pod_exec",
-  arguments: { context: "prod-eu", namespace: "shop", pod_name: "web-1", command },
-});
 
 let dir: string;
 let storeDir: string;
@@ -123,14 +104,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
   });
 
   it("a tightened limit newly blocks exactly the calls past the new maximum", async () => {
-    await policyFile("tight", {
-      ...LIVE,
-      name: "tight",
-      tools: {
-        ...LIVE.tools,
-        k8s_pod_exec: { ...LIVE.tools.k8s_pod_exec, limits: [{ ...EXEC_LIMIT[0], max: 3 }] },
-      },
-    });
+    await policyFile("tight", withExecLimit(3, "tight"));
     const { code, report } = await replay("tight", "--fail-on", "newly-allowed>0");
     expect(code).toBe(0);
     expect(report.summary).toMatchObject({ changed: 2, newlyBlocked: 2, newlyAllowed: 0, cascades: 0 });
@@ -176,14 +150,7 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
   });
 
   it("a loosened limit lets the limited calls through", async () => {
-    await policyFile("loose", {
-      ...LIVE,
-      name: "loose",
-      tools: {
-        ...LIVE.tools,
-        k8s_pod_exec: { ...LIVE.tools.k8s_pod_exec, limits: [{ ...EXEC_LIMIT[0], max: 20 }] },
-      },
-    });
+    await policyFile("loose", withExecLimit(20, "loose"));
     const { report } = await replay("loose");
     expect(cell(report, "rate_limited", "allow")).toBe(3);
     expect(report.summary).toMatchObject({ changed: 3, newlyAllowed: 3 });
