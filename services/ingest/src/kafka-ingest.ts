@@ -1,10 +1,13 @@
 /**
  * Ingest from Kafka: a consumer group whose handler stores each batch; the consumer commits the
  * batch's offsets only after the handler resolves, retries a batch whose store failed, and sends
- * messages that are not events to the dead-letter topic with their origin.
+ * messages that are not events to the dead-letter topic with their origin. The partitions of one
+ * fetch are handled at once and stored as one insert (batch-groups.ts).
  */
+import { createHash } from "node:crypto";
 import { consumeEvents, type EventBatch, type Kafka } from "@tollgate/bus";
 import { eventRows } from "@tollgate/store";
+import { BatchGroups } from "./batch-groups.js";
 import type { RunningIngest } from "./spool-ingest.js";
 import { type Batch, type BatchContext, storeBatch } from "./store-batch.js";
 
@@ -15,12 +18,19 @@ export interface KafkaIngestOptions {
   groupId: string;
 }
 
+/**
+ * Partition batches handled at once: at least as many as a member is assigned (the events topic
+ * has 12 by default), so that every partition of a fetch joins one insert (batch-groups.ts).
+ */
+const PARTITIONS_AT_ONCE = 64;
+
 export async function ingestFromKafka(
   context: Omit<BatchContext, "stopping">,
   options: KafkaIngestOptions,
 ): Promise<RunningIngest & { lag(): Promise<number> }> {
   let stopping = false;
   const batchContext: BatchContext = { ...context, stopping: () => stopping };
+  const groups = new BatchGroups<EventBatch>((batches) => storeBatch(batchContext, toBatch(batches)));
   let finished: () => void = () => {};
   let crashed: (error: Error) => void = () => {};
   // Settles on stop, and fails when the consumer crashes for good (kafkajs will not restart it), so
@@ -34,7 +44,8 @@ export async function ingestFromKafka(
     groupId: options.groupId,
     topic: options.topic,
     deadLetterTopic: options.deadLetterTopic,
-    handle: (batch) => storeBatch(batchContext, toBatch(batch)),
+    partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+    handle: (batch) => groups.add(batch),
     onBatchError: (error) => context.log(`tollgate ingest: batch not stored, will retry: ${String(error)}`),
     onCrash: (error) => crashed(error),
   });
@@ -54,14 +65,24 @@ export async function ingestFromKafka(
   };
 }
 
-function toBatch(batch: EventBatch): Batch {
-  return {
+function toBatch(batches: readonly EventBatch[]): Batch {
+  const events = batches.flatMap((batch) =>
     // Each event's message bytes, stored as they are: what the gateway sent, byte for byte.
-    rows: eventRows(
-      batch.events.map((event, index) => ({ event, json: batch.payloads[index] as Uint8Array })),
-    ),
-    createdAt: batch.events.map((event) => event.time),
+    batch.events.map((event, index) => ({ event, json: batch.payloads[index] as Uint8Array })),
+  );
+  return {
+    rows: eventRows(events),
+    createdAt: events.map(({ event }) => event.time),
     deadLetters: [], // the consumer dead-letters poison to the Kafka dead-letter topic itself
-    token: `kafka-${batch.topic}-${batch.partition}-${batch.firstOffset}-${batch.lastOffset}`,
+    token: tokenOf(batches),
   };
+}
+
+/** The offset ranges the group holds, named; the same ranges in any order give the same token. */
+function tokenOf(batches: readonly EventBatch[]): string {
+  const ranges = batches
+    .map((batch) => `${batch.topic}/${batch.partition}/${batch.firstOffset}-${batch.lastOffset}`)
+    .sort();
+  if (ranges.length === 1) return `kafka-${ranges[0]}`;
+  return `kafka-group-${createHash("sha256").update(ranges.join(",")).digest("hex").slice(0, 32)}`;
 }
