@@ -15,6 +15,14 @@ export interface SpoolIngestOptions {
   pollMs?: number;
 }
 
+/**
+ * Batches ClickHouse stores at once. One insert alone left ClickHouse idle while ingest read and
+ * encoded the next batch, and ingest idle while an insert's single-threaded stages ran: two at
+ * once took sustained ingest from 19–21k to 24–28k events/s (docs/PERFORMANCE.md, pipeline step 9);
+ * three or four were no faster, within noise, and hold more batches in memory.
+ */
+const STORES_AT_ONCE = 2;
+
 export interface RunningIngest {
   /** Resolves when the loop has stopped (after `stop()`, or on a fatal error, which it rethrows). */
   done: Promise<void>;
@@ -32,24 +40,40 @@ export async function ingestFromSpool(
   const batchContext: BatchContext = { ...context, stopping: () => stopping };
   const loop = async () => {
     try {
-      // A batch is encoded for the store as soon as it is read, so that work overlaps the insert of
-      // the batch before it too.
+      // A batch is encoded for the store as soon as it is read, so that work overlaps the inserts
+      // of the batches before it. Batches are committed in the spool's order, each only after it
+      // and every batch before it are stored, so a stop or a crash re-delivers whatever was not:
+      // still at-least-once (a re-delivered batch has the same token, and reads collapse event ids).
       const read = () => reader.read(options.batchSize ?? 5_000).then(toBatch);
+      const storing: { batch: SpoolIngestBatch; stored: Promise<void> }[] = [];
+      const commitOldest = async () => {
+        const oldest = storing.shift();
+        if (oldest === undefined) return;
+        await oldest.stored;
+        await reader.commit(oldest.batch.position);
+      };
       let next = read();
-      while (!stopping || draining) {
-        const batch = await next;
-        if (isEmpty(batch)) {
-          if (draining) break;
-          await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+      try {
+        while (!stopping || draining) {
+          const batch = await next;
+          if (isEmpty(batch)) {
+            while (storing.length > 0) await commitOldest();
+            if (draining) break;
+            await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+            next = read();
+            continue;
+          }
           next = read();
-          continue;
+          const stored = storeBatch(batchContext, batch);
+          // Awaited in order by commitOldest; this only keeps a failure of a later batch, while an
+          // earlier one is awaited, from counting as unhandled.
+          stored.catch(() => undefined);
+          storing.push({ batch, stored });
+          if (storing.length >= STORES_AT_ONCE) await commitOldest();
         }
-        // Read, parse and encode the next batch while ClickHouse stores this one. It is committed
-        // only after it is stored in turn, so a stop or a crash in between re-delivers it: still
-        // at-least-once.
-        next = read();
-        await storeBatch(batchContext, batch);
-        await reader.commit(batch.position);
+        while (storing.length > 0) await commitOldest();
+      } finally {
+        await Promise.allSettled(storing.map((entry) => entry.stored));
       }
       await next.catch(() => undefined);
     } catch (error) {

@@ -3,44 +3,21 @@
  * is the real embedded engine; the outage is injected in front of it (chDB runs in-process and cannot
  * be taken down from outside), failing the first writes the way an unreachable server does.
  */
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpoolSink } from "@tollgate/bus";
-import { EVENT_SCHEMA, EventChain, newEventId, type UnsealedEvent } from "@tollgate/events";
 import { openStore, type Store, StoreUnavailableError } from "@tollgate/store";
 import { expect, test } from "vitest";
 import { IngestMetrics, ingestFromSpool, JsonlDeadLetters } from "../src/index.js";
-
-function policyEvents(count: number) {
-  const chain = new EventChain();
-  return Array.from({ length: count }, (_, n) =>
-    chain.seal({
-      schema: EVENT_SCHEMA,
-      id: newEventId(),
-      type: "policy.loaded",
-      time: Date.UTC(2026, 10, 21) + n,
-      gateway: { instance: "gw-outage", version: "0.1.0" },
-      payload: { name: `p${n}`, digest: `sha256:${n}`, source: "policy.json", previousDigest: null },
-    } as UnsealedEvent),
-  );
-}
-
-async function committedSeq(spool: string): Promise<number> {
-  try {
-    const { writers } = JSON.parse(await readFile(join(spool, "checkpoint.json"), "utf8"));
-    return Math.max(0, ...Object.values(writers as Record<string, { seq: number }>).map((w) => w.seq));
-  } catch {
-    return 0;
-  }
-}
+import { committedSeq, policyEvents } from "./spool-fixtures.js";
 
 test("while ClickHouse fails, nothing is committed; when it returns, every event lands once", async () => {
   const dir = await mkdtemp(join(tmpdir(), "tollgate-outage-"));
   const spool = join(dir, "spool");
   const store = await openStore({ path: join(dir, "clickhouse") });
   const sink = await SpoolSink.open(spool, { name: "gw" });
-  const events = policyEvents(120);
+  const events = policyEvents(120, "gw-outage");
   for (const event of events) await sink.publish(event);
 
   let failuresLeft = 4;
