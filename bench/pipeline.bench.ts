@@ -171,15 +171,26 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
         groupId: `bench-${randomUUID()}`,
       },
     );
+    // The first insert is acknowledged after the group's join and the first fetch: from then on,
+    // the rate is the steady one.
+    await waitFor(() => metrics.eventsStored > 0, 600_000);
+    const first = { at: performance.now(), stored: metrics.eventsStored };
     await waitFor(() => metrics.eventsStored >= total, 600_000);
-    const seconds = (performance.now() - started) / 1000;
+    const ended = performance.now();
     await running.stop();
+    const name = `ingest, Kafka → chDB, 100k events (${topics.events.partitions} partitions)`;
     return [
       {
-        name: `ingest, Kafka → chDB, 100k events (${topics.events.partitions} partitions)`,
-        value: total / seconds,
+        name,
+        value: total / ((ended - started) / 1000),
         unit: "/s",
-        note: "goal ≥ 50,000; includes the group's join",
+        note: `goal ≥ 50,000; from the start, joining the group included (${((first.at - started) / 1000).toFixed(1)} s to the first insert)`,
+      },
+      {
+        name: "  the same, after the first insert",
+        value: (total - first.stored) / ((ended - first.at) / 1000),
+        unit: "/s",
+        note: "the steady rate",
       },
     ];
   } finally {

@@ -83,7 +83,12 @@ describe("consumeEvents on a real broker", () => {
     return offsets?.partitions[0]?.offset;
   }
 
-  function consume(topics: BusTopics, groupId: string, handle: ConsumeEventsOptions["handle"]) {
+  function consume(
+    topics: BusTopics,
+    groupId: string,
+    handle: ConsumeEventsOptions["handle"],
+    extra: Partial<ConsumeEventsOptions> = {},
+  ) {
     return consumeEvents({
       kafka,
       groupId,
@@ -91,6 +96,7 @@ describe("consumeEvents on a real broker", () => {
       deadLetterTopic: topics.deadLetter.name,
       retryBackoff: { initialMs: 100, maxMs: 500 },
       handle,
+      ...extra,
     });
   }
 
@@ -151,7 +157,72 @@ describe("consumeEvents on a real broker", () => {
     expect(ids).toEqual([...rounds[1]!, ...rounds[2]!].map((e) => e.id));
   }, 45_000);
 
-  async function runCrashingMember(topics: BusTopics, groupId: string) {
+  it("with batches in flight, fetches on while one is stored, and commits each partition in order", async () => {
+    const topics = await freshTopics();
+    const rounds = [sealedEvents(100), sealedEvents(100), sealedEvents(100)];
+    await publishInRounds(topics.events.name, rounds);
+    const groupId = `in-flight-${randomUUID()}`;
+    let releaseFirst: () => void = () => {};
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const handed: EventBatch[] = [];
+    const stored: string[] = [];
+    const consumer = await consume(
+      topics,
+      groupId,
+      async (batch) => {
+        handed.push(batch);
+        if (handed.length === 1) await firstHeld;
+        stored.push(batch.firstOffset);
+      },
+      // One record batch per fetch, so that each round is a batch of its own.
+      { maxEventsInFlight: 1_000, maxBytesPerPartition: 1 },
+    );
+    try {
+      await waitUntil(() => stored.length === 2, 20_000, "the two batches behind the held one stored");
+      // Both were handed over while the first was still being stored, and nothing is committed:
+      // the first batch, ahead of them, is not stored yet.
+      expect(handed).toHaveLength(3);
+      expect(await committedOffset(groupId, topics.events.name)).toBe("-1");
+      releaseFirst();
+      await waitUntil(async () => (await consumer.lag())[0]?.lag === 0, 20_000, "every batch committed");
+    } finally {
+      releaseFirst();
+      await consumer.stop();
+    }
+    expect(stored).toEqual(["100", "200", "0"]);
+    expect(await committedOffset(groupId, topics.events.name)).toBe("300");
+    expect(consumer.counters()).toMatchObject({ batches: 3, events: 300 });
+  });
+
+  it("with batches in flight, a crash re-delivers a stored batch behind one that was not", async () => {
+    const topics = await freshTopics();
+    const rounds = [sealedEvents(100), sealedEvents(100), sealedEvents(100)];
+    await publishInRounds(topics.events.name, rounds);
+    const groupId = `in-flight-crash-${randomUUID()}`;
+
+    // The second batch hangs; the third is handed over and stored behind it; then SIGKILL.
+    const child = await runCrashingMember(topics, groupId, { inFlight: true });
+    expect(child.storedAfterHung).toBe("200");
+    expect(await committedOffset(groupId, topics.events.name)).toBe("100");
+
+    const redelivered: EventBatch[] = [];
+    const consumer = await consume(topics, groupId, async (batch) => {
+      redelivered.push(batch);
+    });
+    try {
+      const count = () => redelivered.reduce((sum, batch) => sum + batch.events.length, 0);
+      await waitUntil(() => count() >= 200, 30_000, "the uncommitted events");
+      await waitUntil(async () => (await consumer.lag())[0]?.lag === 0, 10_000, "the commit");
+    } finally {
+      await consumer.stop();
+    }
+    const ids = redelivered.flatMap((batch) => batch.events.map((e) => e.id));
+    expect(ids).toEqual([...rounds[1]!, ...rounds[2]!].map((e) => e.id));
+  }, 45_000);
+
+  async function runCrashingMember(topics: BusTopics, groupId: string, { inFlight = false } = {}) {
     const script = `
       const { consumeEvents, createKafka } = await import(process.env.BUS_KAFKA_MODULE);
       const kafka = createKafka({ brokers: process.env.KAFKA_BROKERS.split(","), clientId: "crashing-member" });
@@ -160,9 +231,12 @@ describe("consumeEvents on a real broker", () => {
         kafka, groupId: process.env.GROUP, topic: process.env.TOPIC, deadLetterTopic: process.env.DLQ,
         // One record batch per fetch, and a session the group gives up on quickly once we are gone.
         maxBytesPerPartition: 1, sessionTimeoutMs: 6000, rebalanceTimeoutMs: 6000, heartbeatIntervalMs: 1000,
+        maxEventsInFlight: process.env.IN_FLIGHT === "1" ? 1000 : 0,
         handle: async (batch) => {
           batches += 1;
           if (batches === 1) return console.log(JSON.stringify({ handled: batch.events.map((e) => e.id) }));
+          // Reported a second later: time enough for a commit that must not happen to happen.
+          if (batches === 3) return void setTimeout(() => console.log(JSON.stringify({ storedAfterHung: batch.firstOffset })), 1000);
           console.log(JSON.stringify({ hungAt: batch.firstOffset }));
           await new Promise(() => {});
         },
@@ -174,15 +248,17 @@ describe("consumeEvents on a real broker", () => {
         GROUP: groupId,
         TOPIC: topics.events.name,
         DLQ: topics.deadLetter.name,
+        IN_FLIGHT: inFlight ? "1" : "0",
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    const report: { handled?: string[]; hungAt?: string } = {};
+    const report: { handled?: string[]; hungAt?: string; storedAfterHung?: string } = {};
     try {
       for await (const line of createInterface({ input: child.stdout })) {
         Object.assign(report, JSON.parse(line));
-        if (report.hungAt !== undefined) break;
+        // In flight, the batch behind the hung one is handed over (and stored) before the crash.
+        if (report.hungAt !== undefined && (!inFlight || report.storedAfterHung !== undefined)) break;
       }
     } finally {
       child.kill("SIGKILL");

@@ -2,7 +2,8 @@
  * Ingest from Kafka: a consumer group whose handler stores each batch; the consumer commits the
  * batch's offsets only after the handler resolves, retries a batch whose store failed, and sends
  * messages that are not events to the dead-letter topic with their origin. The partitions of one
- * fetch are handled at once and stored as one insert (batch-groups.ts).
+ * fetch are handled at once and stored as one insert (batch-groups.ts), and the next fetch is read
+ * while it is stored (the consumer's `maxEventsInFlight`: commits then follow, in order).
  */
 import { createHash } from "node:crypto";
 import { consumeEvents, type EventBatch, type Kafka } from "@tollgate/bus";
@@ -23,6 +24,12 @@ export interface KafkaIngestOptions {
  * has 12 by default), so that every partition of a fetch joins one insert (batch-groups.ts).
  */
 const PARTITIONS_AT_ONCE = 64;
+/**
+ * About two fetches (10 MB each by default): the next fetch is read, checked and encoded while the
+ * last one is stored. With none in flight, kafkajs fetched only once the last fetch was stored and
+ * committed, and the main thread idled a third of the time (docs/PERFORMANCE.md, pipeline step 11).
+ */
+const EVENTS_IN_FLIGHT = 20_000;
 
 export async function ingestFromKafka(
   context: Omit<BatchContext, "stopping">,
@@ -45,6 +52,7 @@ export async function ingestFromKafka(
     topic: options.topic,
     deadLetterTopic: options.deadLetterTopic,
     partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
+    maxEventsInFlight: EVENTS_IN_FLIGHT,
     handle: (batch) => groups.add(batch),
     onBatchError: (error) => context.log(`tollgate ingest: batch not stored, will retry: ${String(error)}`),
     onCrash: (error) => crashed(error),

@@ -15,6 +15,7 @@ import {
   type Producer,
 } from "kafkajs";
 import { type PoisonMessage, toDeadLetter, toPoison } from "./dead-letter.js";
+import { InFlight } from "./in-flight.js";
 import { fetchLag, type PartitionLag } from "./lag.js";
 
 export interface EventBatch {
@@ -62,6 +63,14 @@ export interface ConsumeEventsOptions {
   maxWaitTimeMs?: number;
   /** Default: 1. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Events handed to the handler and not yet stored, at most, before the consumer stops fetching.
+   * Default 0: kafkajs fetches again only once every batch of the last fetch is stored and
+   * committed, so reading never overlaps storing. Above 0, a batch's offsets are resolved as soon
+   * as it is handed over, the next fetch is read while it is stored, and it is committed later, in
+   * order per partition, once it and the partition's earlier batches are stored (in-flight.ts).
+   */
+  maxEventsInFlight?: number;
 }
 
 export interface ConsumerCounters {
@@ -107,12 +116,19 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<Even
   });
   const stats = { batches: 0, events: 0, poison: 0, failedAttempts: 0, startedAt: Date.now() };
   let admin: Promise<Admin> | undefined;
+  const maxEventsInFlight = options.maxEventsInFlight ?? 0;
+  const flow: Flow = {
+    inFlight: maxEventsInFlight > 0 ? new InFlight(maxEventsInFlight) : undefined,
+    stopping: false,
+  };
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) options.onCrash?.(payload.error);
   });
+  // A new generation reads its partitions from their committed offsets: earlier queues are moot.
+  consumer.on(consumer.events.GROUP_JOIN, () => flow.inFlight?.reset());
 
-  const eachBatch = batchProcessor(options, deadLetters, stats, heartbeatIntervalMs);
+  const eachBatch = batchProcessor(options, deadLetters, stats, heartbeatIntervalMs, flow);
   try {
     await deadLetters.connect();
     await consumer.connect();
@@ -141,6 +157,10 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<Even
     },
     stop: () => {
       stopping ??= (async () => {
+        // Batches in flight are stored or given up, and what was stored is committed, while the
+        // consumer is still a member; no batch is handed over meanwhile.
+        flow.stopping = true;
+        await flow.inFlight?.settled();
         await consumer.disconnect();
         await deadLetters.disconnect();
         if (admin !== undefined) await (await admin).disconnect();
@@ -158,48 +178,108 @@ async function connectAdmin(kafka: Kafka): Promise<Admin> {
 
 type Stats = Omit<ConsumerCounters, "eventsPerSecond">;
 
+/** What storing one batch needs of the consumer. */
+interface BatchWork {
+  /** False once the batch is to be given up: the consumer stops, or the partition is not ours. */
+  ours(): boolean;
+  heartbeat(): Promise<void>;
+}
+
+/** How batches flow: one fetch at a time, or several in flight (`maxEventsInFlight`). */
+interface Flow {
+  inFlight: InFlight | undefined;
+  stopping: boolean;
+}
+
 function batchProcessor(
   options: ConsumeEventsOptions,
   deadLetters: Producer,
   stats: Stats,
   heartbeatIntervalMs: number,
+  flow: Flow,
 ) {
   return async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
+    if (flow.stopping) {
+      // Left unresolved for the group's next member; paused so kafkajs does not fetch it again.
+      payload.pause();
+      return;
+    }
     const eventBatch = readBatch(batch);
-    let handled = false;
-    let deadLettered = eventBatch.poison.length === 0;
-    // Each part runs until it succeeds once, so a retry does not dead-letter the same poison twice.
-    const attempt = async () => {
-      if (!handled) {
-        await withHeartbeats(() => options.handle(eventBatch), payload.heartbeat, heartbeatIntervalMs);
-        handled = true;
-      }
-      if (!deadLettered) {
-        await deadLetters.send({
-          topic: options.deadLetterTopic,
-          // The batch is committed next: its poison must be on every in-sync replica first.
-          acks: -1,
-          messages: eventBatch.poison.map(toDeadLetter),
-        });
-        deadLettered = true;
-      }
+    const { inFlight } = flow;
+    const work: BatchWork = {
+      // Given up once the consumer stops: a batch in flight then must not keep a stop waiting.
+      ours: () => !flow.stopping && stillOurs(payload),
+      // In eachBatch, a failed heartbeat (a rebalance) throws out of it, and kafkajs rejoins. A
+      // batch stored in flight is not in eachBatch: kafkajs's own fetch loop meets the rebalance,
+      // and the store goes on. Its commit, if the partition went to another member meanwhile, can
+      // only move that member's position back (events read twice, never lost).
+      heartbeat:
+        inFlight === undefined ? payload.heartbeat : () => payload.heartbeat().catch(() => undefined),
     };
-    const done = await retryUntilDone(attempt, payload, options, eventBatch, () => {
-      stats.failedAttempts += 1;
-    });
-    // Stopping, or the partition moved to another member: it reads from the last commit.
-    if (!done) return;
-    await payload.commitOffsetsIfNecessary({
-      topics: [
-        { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(batch) }] },
-      ],
+    const stored = storeUntilDone(options, deadLetters, work, eventBatch, stats, heartbeatIntervalMs);
+    const commit = async () => {
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(batch) }] },
+        ],
+      });
+      stats.batches += 1;
+      stats.events += eventBatch.events.length;
+      stats.poison += eventBatch.poison.length;
+    };
+    if (inFlight === undefined) {
+      // Stopping, or the partition moved to another member: it reads from the last commit.
+      if (!(await stored)) return;
+      await commit();
+      payload.resolveOffset(batch.lastOffset());
+      return;
+    }
+    inFlight.add({
+      partition: `${batch.topic}/${batch.partition}`,
+      events: batch.messages.length,
+      stored,
+      commit,
+      commitFailed: (error) => options.onBatchError?.(error, eventBatch, 0),
     });
     payload.resolveOffset(batch.lastOffset());
-    stats.batches += 1;
-    stats.events += eventBatch.events.length;
-    stats.poison += eventBatch.poison.length;
+    await withHeartbeats(() => inFlight.room(), payload.heartbeat, heartbeatIntervalMs);
   };
+}
+
+/**
+ * Hands the batch to the handler, then dead-letters its poison, each part until it succeeds once.
+ * False when given up: the consumer is stopping, or the partition moved to another member.
+ */
+function storeUntilDone(
+  options: ConsumeEventsOptions,
+  deadLetters: Producer,
+  work: BatchWork,
+  eventBatch: EventBatch,
+  stats: Stats,
+  heartbeatIntervalMs: number,
+): Promise<boolean> {
+  let handled = false;
+  let deadLettered = eventBatch.poison.length === 0;
+  // Each part runs until it succeeds once, so a retry does not dead-letter the same poison twice.
+  const attempt = async () => {
+    if (!handled) {
+      await withHeartbeats(() => options.handle(eventBatch), work.heartbeat, heartbeatIntervalMs);
+      handled = true;
+    }
+    if (!deadLettered) {
+      await deadLetters.send({
+        topic: options.deadLetterTopic,
+        // The batch is committed next: its poison must be on every in-sync replica first.
+        acks: -1,
+        messages: eventBatch.poison.map(toDeadLetter),
+      });
+      deadLettered = true;
+    }
+  };
+  return retryUntilDone(attempt, work, options, eventBatch, () => {
+    stats.failedAttempts += 1;
+  });
 }
 
 function readBatch(batch: Batch): EventBatch {
@@ -247,7 +327,7 @@ function nextOffset(batch: Batch): string {
 
 async function retryUntilDone(
   attempt: () => Promise<void>,
-  payload: EachBatchPayload,
+  work: BatchWork,
   options: ConsumeEventsOptions,
   batch: EventBatch,
   onFailure: () => void,
@@ -255,14 +335,14 @@ async function retryUntilDone(
   const initialMs = options.retryBackoff?.initialMs ?? 200;
   const maxMs = options.retryBackoff?.maxMs ?? 10_000;
   for (let failures = 0; ; failures += 1) {
-    if (!stillOurs(payload)) return false;
+    if (!work.ours()) return false;
     try {
       await attempt();
       return true;
     } catch (error) {
       onFailure();
       options.onBatchError?.(error, batch, failures + 1);
-      await backoff(Math.min(maxMs, initialMs * 2 ** failures), payload);
+      await backoff(Math.min(maxMs, initialMs * 2 ** failures), work);
     }
   }
 }
@@ -272,16 +352,15 @@ function stillOurs(payload: EachBatchPayload): boolean {
 }
 
 /**
- * Waits while heartbeating, so a long outage downstream does not cost the group membership. A
- * heartbeat that fails (a rebalance) throws out of eachBatch, and kafkajs rejoins the group.
+ * Waits while heartbeating, so a long outage downstream does not cost the group membership.
  */
-async function backoff(ms: number, payload: EachBatchPayload): Promise<void> {
+async function backoff(ms: number, work: BatchWork): Promise<void> {
   const until = Date.now() + ms;
-  while (stillOurs(payload)) {
+  while (work.ours()) {
     const left = until - Date.now();
     if (left <= 0) return;
     await sleep(Math.min(left, 250));
-    await payload.heartbeat();
+    await work.heartbeat();
   }
 }
 
