@@ -140,17 +140,7 @@ describe("consumeEvents on a real broker", () => {
     expect(child.handled).toEqual(rounds[0]!.map((e) => e.id));
     expect(await committedOffset(groupId, topics.events.name)).toBe("100");
 
-    const redelivered: EventBatch[] = [];
-    const consumer = await consume(topics, groupId, async (batch) => {
-      redelivered.push(batch);
-    });
-    try {
-      const count = () => redelivered.reduce((sum, batch) => sum + batch.events.length, 0);
-      await waitUntil(() => count() >= 200, 30_000, "the uncommitted events");
-      await waitUntil(async () => (await consumer.lag())[0]?.lag === 0, 10_000, "the commit");
-    } finally {
-      await consumer.stop();
-    }
+    const redelivered = await nextMemberReads(topics, groupId, 200);
 
     expect(redelivered[0]!.firstOffset).toBe(child.hungAt);
     const ids = redelivered.flatMap((batch) => batch.events.map((e) => e.id));
@@ -207,20 +197,26 @@ describe("consumeEvents on a real broker", () => {
     expect(child.storedAfterHung).toBe("200");
     expect(await committedOffset(groupId, topics.events.name)).toBe("100");
 
+    const redelivered = await nextMemberReads(topics, groupId, 200);
+    const ids = redelivered.flatMap((batch) => batch.events.map((e) => e.id));
+    expect(ids).toEqual([...rounds[1]!, ...rounds[2]!].map((e) => e.id));
+  }, 45_000);
+
+  /** What the group's next member is handed, until it has `events` events and has committed them. */
+  async function nextMemberReads(topics: BusTopics, groupId: string, events: number): Promise<EventBatch[]> {
     const redelivered: EventBatch[] = [];
     const consumer = await consume(topics, groupId, async (batch) => {
       redelivered.push(batch);
     });
     try {
       const count = () => redelivered.reduce((sum, batch) => sum + batch.events.length, 0);
-      await waitUntil(() => count() >= 200, 30_000, "the uncommitted events");
+      await waitUntil(() => count() >= events, 30_000, "the uncommitted events");
       await waitUntil(async () => (await consumer.lag())[0]?.lag === 0, 10_000, "the commit");
     } finally {
       await consumer.stop();
     }
-    const ids = redelivered.flatMap((batch) => batch.events.map((e) => e.id));
-    expect(ids).toEqual([...rounds[1]!, ...rounds[2]!].map((e) => e.id));
-  }, 45_000);
+    return redelivered;
+  }
 
   async function runCrashingMember(topics: BusTopics, groupId: string, { inFlight = false } = {}) {
     const script = `

@@ -12,8 +12,7 @@ import { Partitioners } from "kafkajs";
 import { expect, test } from "vitest";
 import { useKafka } from "../../../test/support/kafka.js";
 import { recentHour, TestGateway } from "../../../test/support/recorded-events.js";
-import { until } from "../../../test/support/waiting.js";
-import { IngestMetrics, ingestFromKafka, JsonlDeadLetters } from "../src/index.js";
+import { ingestUntilStored } from "./kafka-fixtures.js";
 
 const PARTITIONS = 6;
 
@@ -54,28 +53,7 @@ test("the partitions of a fetch go into ClickHouse as one insert, every event on
     inserts.push(rows.count);
     return insertRows(rows, options);
   };
-  const ingest = await ingestFromKafka(
-    {
-      store,
-      metrics: new IngestMetrics(),
-      deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")),
-      log: () => {},
-    },
-    {
-      kafka,
-      topic: topics.events.name,
-      deadLetterTopic: topics.deadLetter.name,
-      groupId: `ingest-groups-${randomUUID()}`,
-    },
-  );
-  try {
-    await until(
-      async () => (await store.countEvents({ instance: gateway.instance })) === events.length,
-      "ingest to store every event",
-    );
-  } finally {
-    await ingest.stop();
-  }
+  await ingestUntilStored({ kafka, topics, store, dir, instance: gateway.instance, events: events.length });
   // One fetch holds every partition's events: fewer inserts than partitions with events.
   expect(inserts.length).toBeLessThan(offsets);
   expect(inserts.reduce((sum, count) => sum + count, 0)).toBe(events.length);

@@ -14,8 +14,7 @@ import { Partitioners } from "kafkajs";
 import { expect, test } from "vitest";
 import { useKafka } from "../../../test/support/kafka.js";
 import { recentHour, TestGateway } from "../../../test/support/recorded-events.js";
-import { until } from "../../../test/support/waiting.js";
-import { IngestMetrics, ingestFromKafka, JsonlDeadLetters } from "../src/index.js";
+import { ingestUntilStored } from "./kafka-fixtures.js";
 
 test("stores every event's message bytes as sent, a field this version does not know included", async () => {
   const kafka = createKafka({ brokers: useKafka(), clientId: "kafka-ingest-bytes-test" });
@@ -50,28 +49,7 @@ test("stores every event's message bytes as sent, a field this version does not 
 
   const dir = await mkdtemp(join(tmpdir(), "tollgate-kafka-ingest-"));
   const store = await openStore({ path: join(dir, "clickhouse") });
-  const ingest = await ingestFromKafka(
-    {
-      store,
-      metrics: new IngestMetrics(),
-      deadLetters: new JsonlDeadLetters(join(dir, "dead.jsonl")),
-      log: () => {},
-    },
-    {
-      kafka,
-      topic: topics.events.name,
-      deadLetterTopic: topics.deadLetter.name,
-      groupId: `ingest-bytes-${randomUUID()}`,
-    },
-  );
-  try {
-    await until(
-      async () => (await store.countEvents({ instance })) === events.length,
-      "ingest to store every event",
-    );
-  } finally {
-    await ingest.stop();
-  }
+  await ingestUntilStored({ kafka, topics, store, dir, instance, events: events.length });
   const stored = await store.readEvents({ instance });
   expect(new Map(stored.map((event) => [event.id, event.json]))).toEqual(
     new Map(events.map((event, n) => [event.id, sent[n]])),
