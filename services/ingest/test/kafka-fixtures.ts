@@ -1,7 +1,7 @@
-/** What the Kafka ingest tests share: ingest from a topic until an instance's events are all stored. */
+/** What the Kafka ingest tests share: a fresh topic, and ingest until an instance's events are stored. */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import type { BusTopics, Kafka } from "@tollgate/bus";
+import { type BusTopics, defineBusTopics, ensureTopics, type Kafka } from "@tollgate/bus";
 import type { Store } from "@tollgate/store";
 import { until } from "../../../test/support/waiting.js";
 import { IngestMetrics, ingestFromKafka, JsonlDeadLetters } from "../src/index.js";
@@ -41,4 +41,17 @@ export async function ingestUntilStored(run: IngestRun): Promise<void> {
   } finally {
     await ingest.stop();
   }
+}
+
+/** A new events topic (and its dead-letter topic) on the test broker. */
+export async function freshTopics(kafka: Kafka, prefix: string, partitions: number): Promise<BusTopics> {
+  const topics = defineBusTopics({ events: `${prefix}-${randomUUID()}`, partitions, replicationFactor: 1 });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topics);
+  } finally {
+    await admin.disconnect();
+  }
+  return topics;
 }

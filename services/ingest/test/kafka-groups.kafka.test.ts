@@ -2,31 +2,22 @@
  * Kafka ingest stores the partitions of a fetch as one insert, and every event exactly once: on a
  * real broker, a six-partition topic, into the embedded ClickHouse.
  */
-import { randomUUID } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKafka, defineBusTopics, ensureTopics, toKafkaMessage } from "@tollgate/bus";
+import { createKafka, toKafkaMessage } from "@tollgate/bus";
 import { openStore } from "@tollgate/store";
 import { Partitioners } from "kafkajs";
 import { expect, test } from "vitest";
 import { useKafka } from "../../../test/support/kafka.js";
 import { recentHour, TestGateway } from "../../../test/support/recorded-events.js";
-import { ingestUntilStored } from "./kafka-fixtures.js";
+import { freshTopics, ingestUntilStored } from "./kafka-fixtures.js";
 
 const PARTITIONS = 6;
 
 test("the partitions of a fetch go into ClickHouse as one insert, every event once", async () => {
   const kafka = createKafka({ brokers: useKafka(), clientId: "kafka-groups-test" });
-  const topics = defineBusTopics({
-    events: `ingest-groups-${randomUUID()}`,
-    partitions: PARTITIONS,
-    replicationFactor: 1,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, topics);
-  await admin.disconnect();
+  const topics = await freshTopics(kafka, "ingest-groups", PARTITIONS);
 
   // 60 sessions, a call each (decided + completed): keyed by session, they spread over the partitions.
   const gateway = new TestGateway();

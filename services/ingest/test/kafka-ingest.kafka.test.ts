@@ -3,30 +3,21 @@
  * real broker into the embedded ClickHouse. Parsing drops fields this version does not know (a newer
  * gateway's), so an event serialised again after parsing would not be what was sent.
  */
-import { randomUUID } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKafka, defineBusTopics, ensureTopics } from "@tollgate/bus";
+import { createKafka } from "@tollgate/bus";
 import { serializeEvent } from "@tollgate/events";
 import { openStore } from "@tollgate/store";
 import { Partitioners } from "kafkajs";
 import { expect, test } from "vitest";
 import { useKafka } from "../../../test/support/kafka.js";
 import { recentHour, TestGateway } from "../../../test/support/recorded-events.js";
-import { ingestUntilStored } from "./kafka-fixtures.js";
+import { freshTopics, ingestUntilStored } from "./kafka-fixtures.js";
 
 test("stores every event's message bytes as sent, a field this version does not know included", async () => {
   const kafka = createKafka({ brokers: useKafka(), clientId: "kafka-ingest-bytes-test" });
-  const topics = defineBusTopics({
-    events: `ingest-bytes-${randomUUID()}`,
-    partitions: 1,
-    replicationFactor: 1,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, topics);
-  await admin.disconnect();
+  const topics = await freshTopics(kafka, "ingest-bytes", 1);
 
   const gateway = new TestGateway();
   const { instance } = gateway;
