@@ -149,9 +149,9 @@ async function sustained(store: Store, dir: string): Promise<Figure[]> {
 
 /** Sustained ingest from Kafka: the events are on the topic before the consumer group starts. */
 async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
-  const named = process.env.KAFKA_BROKERS?.split(",").filter((broker) => broker !== "");
-  const broker = named === undefined || named.length === 0 ? await startKafkaBroker() : undefined;
-  const kafka = createKafka({ brokers: named ?? broker?.brokers ?? [], clientId: "tollgate-bench" });
+  const named = (process.env.KAFKA_BROKERS ?? "").split(",").filter((address) => address !== "");
+  const broker = named.length === 0 ? await startKafkaBroker() : undefined;
+  const kafka = createKafka({ brokers: broker?.brokers ?? named, clientId: "tollgate-bench" });
   try {
     const topics = defineBusTopics({ events: `bench-${randomUUID()}`, replicationFactor: 1 });
     const admin = kafka.admin();

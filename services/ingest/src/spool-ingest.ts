@@ -18,7 +18,7 @@ export interface SpoolIngestOptions {
 /**
  * Batches ClickHouse stores at once. One insert alone left ClickHouse idle while ingest read and
  * encoded the next batch, and ingest idle while an insert's single-threaded stages ran: two at
- * once took sustained ingest from 19–21k to 24–28k events/s (docs/PERFORMANCE.md, pipeline step 9);
+ * once took sustained ingest from 19–21k to 24–28k events/s (docs/PERFORMANCE.md, pipeline step 10);
  * three or four were no faster, within noise, and hold more batches in memory.
  */
 const STORES_AT_ONCE = 2;

@@ -29,14 +29,12 @@ export class InFlight {
 
   constructor(private readonly maxEvents: number) {}
 
-  get pendingEvents(): number {
-    return this.events;
-  }
-
   add(batch: InFlightBatch): void {
     this.events += batch.events;
     const before = this.queues.get(batch.partition) ?? Promise.resolve(true);
-    const queued = before.then((earlierStored) => this.settle(batch, earlierStored));
+    // A queue that failed unexpectedly (the failure report threw) counts as not stored: the
+    // partition's later batches are then read again rather than committed past it.
+    const queued = before.then((earlierStored) => this.settle(batch, earlierStored)).catch(() => false);
     this.queues.set(batch.partition, queued);
     this.unsettled.add(queued);
     void queued.then(() => {
