@@ -6,10 +6,11 @@
  * The directory is private (mode 0700, a fresh `mkdtemp` per store, made at the first insert and
  * removed at close), and a file is written once under a name never used again, created exclusively
  * and removed when its insert ends, succeeded or not: no insert can read another's rows, or a
- * stale file a failed one left behind. A process that dies mid-insert leaves its directory in the
- * temp directory; nothing reads it again.
+ * stale file a failed one left behind. A process that dies mid-insert leaves its directory (and at
+ * most a few batches' rows) behind: directories are named after their process, and a store making
+ * its own removes those of processes no longer running.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { StoreUnavailableError } from "./errors.js";
@@ -68,16 +69,49 @@ export class StagingFiles {
   }
 }
 
+const DIRECTORY_PREFIX = "tollgate-insert-";
+/** `tollgate-insert-<pid>-<mkdtemp's six characters>`. */
+const DIRECTORY_NAME = /^tollgate-insert-(\d+)-[A-Za-z0-9]{6}$/;
+
 async function makeDirectory(parent: string): Promise<string> {
-  const prefix = join(resolve(parent), "tollgate-insert-");
+  const prefix = join(resolve(parent), `${DIRECTORY_PREFIX}${process.pid}-`);
   if (GLOB_CHARACTERS.test(prefix)) {
     throw new StoreUnavailableError(
       `the temp directory '${parent}' holds one of the characters * ? { }, which ClickHouse's file() ` +
         "reads as a glob: set TMPDIR to a path without them",
     );
   }
+  await removeLeftovers(resolve(parent));
   // mkdtemp creates the directory with mode 0700.
   return mkdtemp(prefix);
+}
+
+/**
+ * Removes the staging directories of processes that are gone (killed mid-insert): only real
+ * directories (never a link), owned by this user, named for a process that no longer runs. A
+ * process that reused such a number keeps the directory until it ends; nothing reads it anyway.
+ * Best effort: a directory that cannot be read or removed is left as it is.
+ */
+async function removeLeftovers(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => []);
+  for (const name of names) {
+    const pid = Number(DIRECTORY_NAME.exec(name)?.[1] ?? Number.NaN);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    const path = join(parent, name);
+    const stats = await lstat(path).catch(() => undefined);
+    if (stats === undefined || !stats.isDirectory() || stats.uid !== process.getuid?.()) continue;
+    await rm(path, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -3,7 +3,18 @@
  * failed) and with the store. The store-level block points TMPDIR at a directory of its own, so
  * this file runs in its own process (vitest's forks pool) and sees only its own staging files.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -89,6 +100,34 @@ describe("staging files", () => {
     await expect(files.withFile(Buffer.from("rows"), async () => undefined)).rejects.toThrow(
       StoreUnavailableError,
     );
+  });
+
+  test("the directories of processes that are gone are removed; others, links and odd names are left", async () => {
+    const where = parent("leftovers");
+    // A process that has ended: its number is free (reused within this test only by chance).
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const leftover = join(where, `tollgate-insert-${gone}-a1B2c3`);
+    mkdirSync(leftover);
+    writeFileSync(join(leftover, "rows-7.bin"), "rows of a killed ingest");
+    const running = join(where, `tollgate-insert-${process.ppid}-d4E5f6`);
+    mkdirSync(running);
+    const elsewhere = mkdtempSync(join(scratch, "link-target-"));
+    writeFileSync(join(elsewhere, "keep.txt"), "not the store's");
+    const link = join(where, `tollgate-insert-${gone}-g7H8i9`);
+    symlinkSync(elsewhere, link);
+    const oddName = join(where, "tollgate-insert-notapid");
+    mkdirSync(oddName);
+
+    const files = new StagingFiles(where);
+    const used = await files.withFile(Buffer.from([1]), async (path) => join(path, ".."));
+    expect(() => statSync(leftover)).toThrow(/ENOENT/);
+    expect(statSync(running).isDirectory()).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(elsewhere, "keep.txt"), "utf8")).toBe("not the store's");
+    expect(statSync(oddName).isDirectory()).toBe(true);
+    // Its own directory is named for this process, so that a later store can tell.
+    expect(used).toMatch(new RegExp(`tollgate-insert-${process.pid}-[A-Za-z0-9]{6}$`));
+    await files.remove();
   });
 
   test("a temp directory file() would read as a glob is refused, not guessed at", async () => {
