@@ -19,13 +19,12 @@ import { StagingFiles } from "./staging.js";
 
 export type StoreTarget = { kind: "http"; url: string } | { kind: "chdb"; path: string };
 
-/** Inserts rows already serialised in a format: chDB's zero-copy path (its own multithreaded parser). */
+/** Inserts rows already written as TabSeparated: chDB's zero-copy path (its own multithreaded parser). */
 export type RawInsert = (
   table: string,
-  /** Bytes go to chDB as they are; a string is encoded to UTF-8 first. */
-  payload: string | Uint8Array,
+  columns: readonly string[],
+  tabSeparated: string,
   settings: Record<string, string | number>,
-  shape?: { format: "JSONEachRow" | "TabSeparated"; columns?: readonly string[] },
 ) => Promise<void>;
 
 /** Rows already in RowBinary, laid out as `layout` says. */
@@ -108,12 +107,12 @@ export async function openChdbEngine(directory: string): Promise<Engine> {
     }
     await draining;
   };
-  const rawInsert: RawInsert = async (table, payload, settings, shape) => {
+  const rawInsert: RawInsert = async (table, columns, tabSeparated, settings) => {
     await connection.chdb.rawInsert({
       table,
-      values: payload,
-      format: shape?.format ?? "JSONEachRow",
-      ...(shape?.columns === undefined ? {} : { columns: shape.columns }),
+      values: tabSeparated,
+      format: "TabSeparated",
+      columns,
       settings,
     });
   };

@@ -181,7 +181,7 @@ class ClickHouseStore implements Store {
     const client = this.client();
     const settings = insertSettings(undefined);
     if (this.engine.rawInsert !== undefined) {
-      await this.engine.rawInsert("events", tabSeparated, settings, { format: "TabSeparated", columns });
+      await this.engine.rawInsert("events", columns, tabSeparated, settings);
       return;
     }
     await client.insert({
