@@ -1,3 +1,4 @@
+/** The read-only query routes: sessions, timelines, calls, search, rollups, overview, events. */
 import type { FastifyInstance } from "fastify";
 import type { ApiOptions } from "../options.js";
 import { listCalls, searchCalls } from "../queries/calls.js";
