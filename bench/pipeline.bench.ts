@@ -17,7 +17,9 @@ import {
   ensureTopics,
   type Kafka,
   SpoolSink,
+  type TopicSpec,
   toKafkaMessage,
+  topicConfigEntries,
 } from "@tollgate/bus";
 import {
   EVENT_SCHEMA,
@@ -28,7 +30,7 @@ import {
 } from "@tollgate/events";
 import { IngestMetrics, ingestFromKafka, ingestFromSpool, JsonlDeadLetters } from "@tollgate/ingest";
 import { openStore, type Store } from "@tollgate/store";
-import { Partitioners } from "kafkajs";
+import { type Admin, Partitioners } from "kafkajs";
 import { startKafkaBroker } from "../test/support/kafka.js";
 import type { Figure } from "./policy.bench.js";
 
@@ -156,6 +158,7 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
     const topics = defineBusTopics({ events: `bench-${randomUUID()}`, replicationFactor: 1 });
     const admin = kafka.admin();
     await admin.connect();
+    await createWithKafkasSegments(admin, topics.events);
     await ensureTopics(admin, topics);
     await admin.disconnect();
     const total = await produceCalls(kafka, topics.events.name, 50_000);
@@ -196,6 +199,26 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
   } finally {
     await broker?.stop();
   }
+}
+
+/**
+ * The events topic as a production broker makes it: with Kafka's default segments of 1 GiB. The
+ * project's broker defaults to segments of 1 MiB to keep test disks small, and a fetch reads at
+ * most one segment of a partition, which would cap every partition's share of a fetch at 1 MiB.
+ */
+async function createWithKafkasSegments(admin: Admin, events: TopicSpec): Promise<void> {
+  const entries = { ...topicConfigEntries(events), "segment.bytes": String(2 ** 30) };
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      {
+        topic: events.name,
+        numPartitions: events.partitions,
+        replicationFactor: events.replicationFactor,
+        configEntries: Object.entries(entries).map(([name, value]) => ({ name, value })),
+      },
+    ],
+  });
 }
 
 /** `calls` decided/completed pairs onto the topic, keyed by session as the gateway's sink does. */
