@@ -10,6 +10,7 @@ export type { AppliedMigration } from "./migrate.js";
 export { CALL_PROFILE_COLUMNS, DEFAULT_RETENTION_DAYS, MIGRATIONS, type Migration } from "./migrations.js";
 export type { CompletionStatus, StoredEvent } from "./reads.js";
 export type { ReplayReportRecord, ReplayReportSummary } from "./reports.js";
+export { RowBuffers } from "./row-buffers.js";
 export { type EventInput, type EventRows, eventRows, type RawEvent } from "./rows.js";
 export {
   type InsertOptions,

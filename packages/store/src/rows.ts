@@ -14,6 +14,7 @@
  * wrote as null) is the column's default, 0, or NULL where the column is Nullable.
  */
 import { type EventOfType, serializeEvent, type TollgateEvent } from "@tollgate/events";
+import type { RowBuffers } from "./row-buffers.js";
 
 /**
  * An event with the exact JSON it arrived as, stored instead of re-serializing: text, or its UTF-8
@@ -97,8 +98,12 @@ const EVENT_ROW_LAYOUT: RowLayout = Object.freeze({
   structure: EVENT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", "),
 });
 
-export function eventRows(events: readonly EventInput[]): EventRows {
-  const out = new RowBinaryWriter(events.length);
+/**
+ * `buffers`: where the rows' memory comes from, for a caller that gives it back once the insert
+ * is acknowledged (ingest); without, fresh memory each time.
+ */
+export function eventRows(events: readonly EventInput[], buffers?: RowBuffers): EventRows {
+  const out = new RowBinaryWriter(events.length, buffers);
   for (const input of events) {
     if ("json" in input) writeRow(out, input.event, input.json);
     else writeRow(out, input, serializeEvent(input));
@@ -229,7 +234,10 @@ class RowBinaryWriter {
   /** Allocated with the first value, so that an empty batch (an idle poll) allocates nothing. */
   private readonly firstCapacity: number;
 
-  constructor(rows: number) {
+  constructor(
+    rows: number,
+    private readonly buffers: RowBuffers | undefined,
+  ) {
     this.firstCapacity = Math.max(SMALLEST_BUFFER, rows * BYTES_PER_EVENT_GUESS);
   }
 
@@ -345,9 +353,8 @@ class RowBinaryWriter {
 
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(
-      Math.max(this.firstCapacity, this.buffer.length * 2, this.length + bytes),
-    );
+    const capacity = Math.max(this.firstCapacity, this.buffer.length * 2, this.length + bytes);
+    const grown = this.buffers?.take(capacity) ?? Buffer.allocUnsafe(capacity);
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
   }

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { consumeEvents, type EventBatch, type Kafka } from "@tollgate/bus";
-import { eventRows } from "@tollgate/store";
+import { eventRows, RowBuffers } from "@tollgate/store";
 import { BatchGroups } from "./batch-groups.js";
 import type { RunningIngest } from "./spool-ingest.js";
 import { type Batch, type BatchContext, storeBatch } from "./store-batch.js";
@@ -43,8 +43,11 @@ export async function ingestFromKafka(
   options: KafkaIngestOptions,
 ): Promise<RunningIngest & { lag(): Promise<number> }> {
   let stopping = false;
-  const batchContext: BatchContext = { ...context, stopping: () => stopping };
-  const groups = new BatchGroups<EventBatch>((batches) => storeBatch(batchContext, toBatch(batches)));
+  const rowBuffers = new RowBuffers();
+  const batchContext: BatchContext = { ...context, rowBuffers, stopping: () => stopping };
+  const groups = new BatchGroups<EventBatch>((batches) =>
+    storeBatch(batchContext, toBatch(batches, rowBuffers)),
+  );
   let finished: () => void = () => {};
   let crashed: (error: Error) => void = () => {};
   // Settles on stop, and fails when the consumer crashes for good (kafkajs will not restart it), so
@@ -81,13 +84,13 @@ export async function ingestFromKafka(
   };
 }
 
-function toBatch(batches: readonly EventBatch[]): Batch {
+function toBatch(batches: readonly EventBatch[], rowBuffers: RowBuffers): Batch {
   const events = batches.flatMap((batch) =>
     // Each event's message bytes, stored as they are: what the gateway sent, byte for byte.
     batch.events.map((event, index) => ({ event, json: batch.payloads[index] as Uint8Array })),
   );
   return {
-    rows: eventRows(events),
+    rows: eventRows(events, rowBuffers),
     createdAt: events.map(({ event }) => event.time),
     deadLetters: [], // the consumer dead-letters poison to the Kafka dead-letter topic itself
     token: tokenOf(batches),

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { type SpoolBatch, type SpoolPosition, SpoolReader } from "@tollgate/bus";
-import { eventRows } from "@tollgate/store";
+import { eventRows, RowBuffers } from "@tollgate/store";
 import type { DeadLetter } from "./dead-letters.js";
 import { type Batch, type BatchContext, IngestStopped, storeBatch } from "./store-batch.js";
 
@@ -37,14 +37,15 @@ export async function ingestFromSpool(
   const reader = await SpoolReader.open(options.spool);
   let stopping = false;
   let draining = false;
-  const batchContext: BatchContext = { ...context, stopping: () => stopping };
+  const rowBuffers = new RowBuffers();
+  const batchContext: BatchContext = { ...context, rowBuffers, stopping: () => stopping };
   const loop = async () => {
     try {
       // A batch is encoded for the store as soon as it is read, so that work overlaps the inserts
       // of the batches before it. Batches are committed in the spool's order, each only after it
       // and every batch before it are stored, so a stop or a crash re-delivers whatever was not:
       // still at-least-once (a re-delivered batch has the same token, and reads collapse event ids).
-      const read = () => reader.read(options.batchSize ?? 5_000).then(toBatch);
+      const read = () => reader.read(options.batchSize ?? 5_000).then((batch) => toBatch(batch, rowBuffers));
       const storing: { batch: SpoolIngestBatch; stored: Promise<void> }[] = [];
       const commitOldest = async () => {
         const oldest = storing.shift();
@@ -101,7 +102,7 @@ function isEmpty(batch: SpoolIngestBatch): boolean {
   return batch.rows.count === 0 && batch.deadLetters.length === 0;
 }
 
-function toBatch(batch: SpoolBatch): SpoolIngestBatch {
+function toBatch(batch: SpoolBatch, rowBuffers: RowBuffers): SpoolIngestBatch {
   const deadLetters: DeadLetter[] = [
     ...batch.poison.map((poison) => ({
       origin: `spool:${poison.origin.writer}/${poison.origin.segment}@${poison.origin.offset}`,
@@ -118,7 +119,10 @@ function toBatch(batch: SpoolBatch): SpoolIngestBatch {
   return {
     // The record's bytes are the event's JSON as the gateway wrote it: copied into the rows as they
     // are, not decoded and encoded again.
-    rows: eventRows(batch.records.map((record) => ({ event: record.event, json: record.payload }))),
+    rows: eventRows(
+      batch.records.map((record) => ({ event: record.event, json: record.payload })),
+      rowBuffers,
+    ),
     createdAt: batch.records.map((record) => record.event.time),
     deadLetters,
     token: `spool-${createHash("sha256").update(range).digest("hex").slice(0, 32)}`,

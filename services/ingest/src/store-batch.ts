@@ -4,7 +4,7 @@
  * position only after this resolves, so a crash anywhere before that re-delivers the batch, and
  * ClickHouse's dedup (by event id, and by the batch token) makes the re-delivery harmless.
  */
-import type { EventRows, Store } from "@tollgate/store";
+import type { EventRows, RowBuffers, Store } from "@tollgate/store";
 import type { DeadLetter, DeadLetterSink } from "./dead-letters.js";
 import type { IngestMetrics } from "./metrics.js";
 
@@ -23,6 +23,8 @@ export interface Batch {
 
 export interface BatchContext {
   store: Pick<Store, "insertRows">;
+  /** Where a batch's rows were encoded from, if anywhere: they go back once stored. */
+  rowBuffers?: RowBuffers;
   deadLetters: DeadLetterSink;
   metrics: IngestMetrics;
   log(message: string): void;
@@ -47,6 +49,7 @@ export async function storeBatch(context: BatchContext, batch: Batch): Promise<v
     try {
       await context.store.insertRows(batch.rows, { deduplicationToken: batch.token });
       context.metrics.stored(batch.rows.count, batch.createdAt);
+      context.rowBuffers?.giveBack(batch.rows);
       return;
     } catch (error) {
       if (context.stopping())
