@@ -225,6 +225,9 @@ describe.each(targetNames())("columns as stored on %s", (name) => {
       "😀".repeat(22),
       "a".repeat(127),
       "a".repeat(128),
+      // ASCII is written a character at a time up to 127: one character beyond it, at the end.
+      `${"a".repeat(126)}é`,
+      `${"a".repeat(60)}\u0080`,
       "a".repeat(16_383),
       "a".repeat(16_384),
       "€".repeat(50_000),
