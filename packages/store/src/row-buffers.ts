@@ -2,7 +2,7 @@
  * Memory for encoded rows, used again once an insert no longer needs it. Each batch's rows took a
  * fresh allocation of 15–30 MB outside V8's heap: V8 counts such memory towards its limit for
  * external memory and made room with full collections, and every page of a fresh allocation
- * faulted in at its first write (docs/PERFORMANCE.md, pipeline step 13).
+ * faulted in at its first write (docs/PERFORMANCE.md, pipeline step 14).
  */
 import type { EventRows } from "./rows.js";
 

@@ -3,4 +3,10 @@ export { type DeadLetter, type DeadLetterSink, JsonlDeadLetters } from "./dead-l
 export { ingestFromKafka, type KafkaIngestOptions } from "./kafka-ingest.js";
 export { IngestMetrics } from "./metrics.js";
 export { ingestFromSpool, type RunningIngest, type SpoolIngestOptions } from "./spool-ingest.js";
-export { type Batch, type BatchContext, IngestStopped, storeBatch } from "./store-batch.js";
+export {
+  type Batch,
+  type BatchContext,
+  type IngestContext,
+  IngestStopped,
+  storeBatch,
+} from "./store-batch.js";

@@ -10,7 +10,7 @@ import { consumeEvents, type EventBatch, type Kafka } from "@tollgate/bus";
 import { eventRows, RowBuffers } from "@tollgate/store";
 import { BatchGroups } from "./batch-groups.js";
 import type { RunningIngest } from "./spool-ingest.js";
-import { type Batch, type BatchContext, storeBatch } from "./store-batch.js";
+import { type Batch, type BatchContext, type IngestContext, storeBatch } from "./store-batch.js";
 
 export interface KafkaIngestOptions {
   kafka: Kafka;
@@ -39,7 +39,7 @@ const EVENTS_IN_FLIGHT = 20_000;
 const BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
 export async function ingestFromKafka(
-  context: Omit<BatchContext, "stopping">,
+  context: IngestContext,
   options: KafkaIngestOptions,
 ): Promise<RunningIngest & { lag(): Promise<number> }> {
   let stopping = false;

@@ -7,7 +7,13 @@ import { createHash } from "node:crypto";
 import { type SpoolBatch, type SpoolPosition, SpoolReader } from "@tollgate/bus";
 import { eventRows, RowBuffers } from "@tollgate/store";
 import type { DeadLetter } from "./dead-letters.js";
-import { type Batch, type BatchContext, IngestStopped, storeBatch } from "./store-batch.js";
+import {
+  type Batch,
+  type BatchContext,
+  type IngestContext,
+  IngestStopped,
+  storeBatch,
+} from "./store-batch.js";
 
 export interface SpoolIngestOptions {
   spool: string;
@@ -31,7 +37,7 @@ export interface RunningIngest {
 }
 
 export async function ingestFromSpool(
-  context: Omit<BatchContext, "stopping">,
+  context: IngestContext,
   options: SpoolIngestOptions,
 ): Promise<RunningIngest> {
   const reader = await SpoolReader.open(options.spool);

@@ -33,6 +33,9 @@ export interface BatchContext {
   retryDelayMs?: number;
 }
 
+/** What a caller gives an ingest; whether it is stopping, and its row memory, are its own. */
+export type IngestContext = Omit<BatchContext, "stopping" | "rowBuffers">;
+
 export class IngestStopped extends Error {}
 
 export async function storeBatch(context: BatchContext, batch: Batch): Promise<void> {
