@@ -19,7 +19,7 @@ import {
   SpoolSink,
   type TopicSpec,
   toKafkaMessage,
-  topicConfigEntries,
+  toTopicConfig,
 } from "@tollgate/bus";
 import {
   EVENT_SCHEMA,
@@ -216,17 +216,9 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
  * most one segment of a partition, which would cap every partition's share of a fetch at 1 MiB.
  */
 async function createWithKafkasSegments(admin: Admin, events: TopicSpec): Promise<void> {
-  const entries = { ...topicConfigEntries(events), "segment.bytes": String(2 ** 30) };
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [
-      {
-        topic: events.name,
-        numPartitions: events.partitions,
-        replicationFactor: events.replicationFactor,
-        configEntries: Object.entries(entries).map(([name, value]) => ({ name, value })),
-      },
-    ],
+    topics: [toTopicConfig(events, { "segment.bytes": String(2 ** 30) })],
   });
 }
 

@@ -36,4 +36,5 @@ export {
   type TopicReport,
   type TopicSpec,
   topicConfigEntries,
+  toTopicConfig,
 } from "./topics.js";

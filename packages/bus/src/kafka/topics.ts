@@ -119,7 +119,7 @@ export async function ensureTopics(admin: Admin, topics: BusTopics): Promise<Top
   const missing = specs.filter((spec) => !existing.has(spec.name));
   if (missing.length > 0) {
     // Returns false instead of failing when another process created them first.
-    await admin.createTopics({ topics: missing.map(toTopicConfig), waitForLeaders: true });
+    await admin.createTopics({ topics: missing.map((spec) => toTopicConfig(spec)), waitForLeaders: true });
   }
   const created = new Set(missing.map((spec) => spec.name));
   const reports = await Promise.all(specs.map((spec) => inspectTopic(admin, spec, created.has(spec.name))));
@@ -141,12 +141,17 @@ function validateSpec(spec: TopicSpec): void {
   if (problems.length > 0) throw new Error(`topic "${spec.name}": ${problems.join("; ")}`);
 }
 
-function toTopicConfig(spec: TopicSpec) {
+/**
+ * The topic as kafkajs's `createTopics` takes it. `brokerSettings`: config entries beyond the
+ * spec's own, for a topic made outside `ensureTopics` (the pipeline bench sets its segment size).
+ */
+export function toTopicConfig(spec: TopicSpec, brokerSettings: Record<string, string> = {}) {
+  const entries = { ...topicConfigEntries(spec), ...brokerSettings };
   return {
     topic: spec.name,
     numPartitions: spec.partitions,
     replicationFactor: spec.replicationFactor,
-    configEntries: Object.entries(topicConfigEntries(spec)).map(([name, value]) => ({ name, value })),
+    configEntries: Object.entries(entries).map(([name, value]) => ({ name, value })),
   };
 }
 
