@@ -124,6 +124,23 @@ describe.each(targetNames())("inserting and reading events on %s", (name) => {
     await expectEachOnce(events);
   });
 
+  test("a batch that holds an event twice is one row per event_id in every read", async () => {
+    const events = traffic(new TestGateway());
+    const instance = events[0]!.gateway.instance;
+    await open.target.sql().command({ query: "SYSTEM STOP MERGES events" });
+    try {
+      // A resent event in the same batch as its first copy: the insert keeps both (no dedup pass).
+      await open.store.insertEvents([...events, ...events.slice(1, 3)]);
+      expect(await storedRows(instance)).toBe(events.length + 2);
+      await expectEachOnce(events);
+    } finally {
+      await open.target.sql().command({ query: "SYSTEM START MERGES events" });
+    }
+    await open.target.sql().command({ query: "OPTIMIZE TABLE events FINAL" });
+    expect(await storedRows(instance)).toBe(events.length);
+    await expectEachOnce(events);
+  });
+
   test("a token names its batch: a different batch under a seen token is skipped", async () => {
     const gateway = new TestGateway();
     const [first, second] = [traffic(gateway), traffic(gateway)];
