@@ -7,8 +7,11 @@ import { isEventInPlace } from "./validate.js";
 
 export type ParsedEvent = { ok: true; event: TollgateEvent } | { ok: false; error: string };
 
+/** One decoder for every message: decoding without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder("utf-8", { fatal: false });
+
 export function parseEvent(bytes: string | Uint8Array): ParsedEvent {
-  const text = typeof bytes === "string" ? bytes : new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const text = typeof bytes === "string" ? bytes : UTF8.decode(bytes);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -11,7 +11,14 @@ export { CALL_PROFILE_COLUMNS, DEFAULT_RETENTION_DAYS, MIGRATIONS, type Migratio
 export type { CompletionStatus, StoredEvent } from "./reads.js";
 export type { ReplayReportRecord, ReplayReportSummary } from "./reports.js";
 export { RowBuffers } from "./row-buffers.js";
-export { type EventInput, type EventRows, eventRows, type RawEvent } from "./rows.js";
+export {
+  concatRows,
+  type EventInput,
+  type EventRows,
+  EventRowsWriter,
+  eventRows,
+  type RawEvent,
+} from "./rows.js";
 export {
   type InsertOptions,
   openStore,

@@ -103,12 +103,53 @@ const EVENT_ROW_LAYOUT: RowLayout = Object.freeze({
  * is acknowledged (ingest); without, fresh memory each time.
  */
 export function eventRows(events: readonly EventInput[], buffers?: RowBuffers): EventRows {
-  const out = new RowBinaryWriter(events.length, buffers);
-  for (const input of events) {
-    if ("json" in input) writeRow(out, input.event, input.json);
-    else writeRow(out, input, serializeEvent(input));
+  const writer = new EventRowsWriter(events.length, buffers);
+  for (const input of events) writer.add(input);
+  return writer.rows();
+}
+
+/**
+ * Rows encoded one event at a time, as a reader parses them: the parsed event need not outlive
+ * `add`. A consumer that kept a whole fetch of parsed events until it encoded them had them survive
+ * young-generation collections, which copied each one and then promoted it (pipeline step 17).
+ */
+export class EventRowsWriter {
+  private readonly out: RowBinaryWriter;
+  private count = 0;
+
+  /** `expected`: about how many events will be added, to size the first buffer. */
+  constructor(expected: number, buffers?: RowBuffers) {
+    this.out = new RowBinaryWriter(expected, buffers);
   }
-  return { payload: out.written(), count: events.length, layout: EVENT_ROW_LAYOUT };
+
+  add(input: EventInput): void {
+    if ("json" in input) writeRow(this.out, input.event, input.json);
+    else writeRow(this.out, input, serializeEvent(input));
+    this.count += 1;
+  }
+
+  /** The rows added so far; add nothing after this. */
+  rows(): EventRows {
+    return { payload: this.out.written(), count: this.count, layout: EVENT_ROW_LAYOUT };
+  }
+}
+
+/** Several batches' rows as one insert's: their bytes one after the other. */
+export function concatRows(parts: readonly EventRows[], buffers?: RowBuffers): EventRows {
+  if (parts.length === 1) return parts[0] as EventRows;
+  let bytes = 0;
+  let count = 0;
+  for (const part of parts) {
+    bytes += part.payload.byteLength;
+    count += part.count;
+  }
+  const payload = buffers?.take(bytes) ?? Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const part of parts) {
+    payload.set(part.payload, at);
+    at += part.payload.byteLength;
+  }
+  return { payload: payload.subarray(0, bytes), count, layout: EVENT_ROW_LAYOUT };
 }
 
 /** One row, in the order of EVENT_COLUMNS. */

@@ -11,7 +11,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { newEventId, serializeEvent, type TollgateEvent } from "@tollgate/events";
 import { describe, expect, test } from "vitest";
 import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
-import { eventRows } from "../src/index.js";
+import { concatRows, EventRowsWriter, eventRows, RowBuffers } from "../src/index.js";
 import { insertSettings } from "../src/settings.js";
 import { insertThroughClient } from "../src/store.js";
 import { openTarget, rowsOf, targetNames } from "./support/targets.js";
@@ -263,6 +263,23 @@ describe.each(targetNames())("columns as stored on %s", (name) => {
     } finally {
       await open.target.sql().command({ query: "SYSTEM START MERGES events" });
     }
+  });
+
+  test("rows written an event at a time and joined across batches are the batch's rows", async () => {
+    const events = awkwardTraffic(new TestGateway());
+    const buffers = new RowBuffers();
+    // As Kafka ingest writes them: each partition batch's events as they are parsed, with raw JSON.
+    const parts = [events.slice(0, 3), events.slice(3)].map((part) => {
+      const writer = new EventRowsWriter(1, buffers);
+      for (const event of part) writer.add({ event, json: Buffer.from(serializeEvent(event)) });
+      return writer.rows();
+    });
+    const joined = concatRows(parts, buffers);
+    expect(joined.count).toBe(events.length);
+    expect(Buffer.from(joined.payload)).toEqual(Buffer.from(eventRows(events).payload));
+    expect(concatRows([parts[0]!])).toBe(parts[0]);
+    await open.store.insertRows(joined, { deduplicationToken: uniqueName("range") });
+    await expectStored(events);
   });
 
   test("an event id that is not a UUID fails the batch before anything is stored", async () => {

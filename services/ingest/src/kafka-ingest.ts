@@ -3,11 +3,12 @@
  * batch's offsets only after the handler resolves, retries a batch whose store failed, and sends
  * messages that are not events to the dead-letter topic with their origin. The partitions of one
  * fetch are handled at once and stored as one insert (batch-groups.ts), and the next fetch is read
- * while it is stored (the consumer's `maxEventsInFlight`: commits then follow, in order).
+ * while it is stored (the consumer's `maxEventsInFlight`: commits then follow, in order). Each event's
+ * row is encoded as soon as it is parsed, so that parsed events die young (`EncodedEvents`).
  */
 import { createHash } from "node:crypto";
-import { consumeEvents, type EventBatch, type Kafka } from "@tollgate/bus";
-import { eventRows, RowBuffers } from "@tollgate/store";
+import { type CollectedBatch, consumeEvents, type EventCollector, type Kafka } from "@tollgate/bus";
+import { concatRows, type EventRows, EventRowsWriter, RowBuffers } from "@tollgate/store";
 import { BatchGroups } from "./batch-groups.js";
 import type { RunningIngest } from "./spool-ingest.js";
 import { type Batch, type BatchContext, type IngestContext, storeBatch } from "./store-batch.js";
@@ -45,9 +46,7 @@ export async function ingestFromKafka(
   let stopping = false;
   const rowBuffers = new RowBuffers();
   const batchContext: BatchContext = { ...context, rowBuffers, stopping: () => stopping };
-  const groups = new BatchGroups<EventBatch>((batches) =>
-    storeBatch(batchContext, toBatch(batches, rowBuffers)),
-  );
+  const groups = new BatchGroups<EncodedBatch>((batches) => storeGroup(batchContext, batches, rowBuffers));
   let finished: () => void = () => {};
   let crashed: (error: Error) => void = () => {};
   // Settles on stop, and fails when the consumer crashes for good (kafkajs will not restart it), so
@@ -56,7 +55,7 @@ export async function ingestFromKafka(
     finished = resolve;
     crashed = reject;
   });
-  const consumer = await consumeEvents({
+  const consumer = await consumeEvents<EncodedEvents>({
     kafka: options.kafka,
     groupId: options.groupId,
     topic: options.topic,
@@ -64,6 +63,7 @@ export async function ingestFromKafka(
     partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
     maxEventsInFlight: EVENTS_IN_FLIGHT,
     maxBytesPerPartition: BYTES_PER_PARTITION,
+    collect: (messages) => encodeEvents(messages, rowBuffers),
     handle: (batch) => groups.add(batch),
     onBatchError: (error) => context.log(`tollgate ingest: batch not stored, will retry: ${String(error)}`),
     onCrash: (error) => crashed(error),
@@ -84,21 +84,51 @@ export async function ingestFromKafka(
   };
 }
 
-function toBatch(batches: readonly EventBatch[], rowBuffers: RowBuffers): Batch {
-  const events = batches.flatMap((batch) =>
-    // Each event's message bytes, stored as they are: what the gateway sent, byte for byte.
-    batch.events.map((event, index) => ({ event, json: batch.payloads[index] as Uint8Array })),
-  );
+/** A partition batch's events as rows, encoded as they were read, and when each was made. */
+interface EncodedEvents {
+  rows: EventRows;
+  createdAt: number[];
+}
+
+type EncodedBatch = CollectedBatch<EncodedEvents>;
+
+function encodeEvents(messages: number, rowBuffers: RowBuffers): EventCollector<EncodedEvents> {
+  // Each event's message bytes are stored as they are: what the gateway sent, byte for byte.
+  const writer = new EventRowsWriter(messages, rowBuffers);
+  const createdAt: number[] = [];
   return {
-    rows: eventRows(events, rowBuffers),
-    createdAt: events.map(({ event }) => event.time),
-    deadLetters: [], // the consumer dead-letters poison to the Kafka dead-letter topic itself
-    token: tokenOf(batches),
+    add(event, payload) {
+      writer.add({ event, json: payload });
+      createdAt.push(event.time);
+    },
+    collected: () => ({ rows: writer.rows(), createdAt }),
   };
 }
 
+/**
+ * A group's batches as one insert. Their own rows go back to the pool only once the insert is
+ * acknowledged: until then a failed group could be handed over again, rows and all.
+ */
+async function storeGroup(
+  context: BatchContext,
+  batches: readonly EncodedBatch[],
+  rowBuffers: RowBuffers,
+): Promise<void> {
+  const batch: Batch = {
+    rows: concatRows(
+      batches.map((member) => member.rows),
+      rowBuffers,
+    ),
+    createdAt: batches.flatMap((member) => member.createdAt),
+    deadLetters: [], // the consumer dead-letters poison to the Kafka dead-letter topic itself
+    token: tokenOf(batches),
+  };
+  await storeBatch(context, batch);
+  if (batches.length > 1) for (const member of batches) rowBuffers.giveBack(member.rows);
+}
+
 /** The offset ranges the group holds, named; the same ranges in any order give the same token. */
-function tokenOf(batches: readonly EventBatch[]): string {
+function tokenOf(batches: readonly EncodedBatch[]): string {
   const ranges = batches
     .map((batch) => `${batch.topic}/${batch.partition}/${batch.firstOffset}-${batch.lastOffset}`)
     .sort();

@@ -18,14 +18,46 @@ import { type PoisonMessage, toDeadLetter, toPoison } from "./dead-letter.js";
 import { InFlight } from "./in-flight.js";
 import { fetchLag, type PartitionLag } from "./lag.js";
 
-export interface EventBatch {
-  events: TollgateEvent[];
+/**
+ * What a partition batch's events become as they are parsed, one message at a time. The parsed
+ * event need not outlive `add`: ingest encodes its row there and keeps the bytes, so that a fetch's
+ * worth of parsed events is never alive at once (docs/PERFORMANCE.md, pipeline step 17).
+ */
+export interface EventCollector<Collected> {
   /**
-   * Each event's message value, in the order of `events`: the JSON as the gateway wrote it, which
-   * ingest stores byte for byte (parsing drops fields this version does not know, so serialising
-   * the parsed event again could differ from what was sent).
+   * `payload` is the message value: the JSON as the gateway wrote it, which ingest stores byte for
+   * byte (parsing drops fields this version does not know, so serialising the parsed event again
+   * could differ from what was sent).
    */
+  add(event: TollgateEvent, payload: Uint8Array): void;
+  /** What the batch's handler gets, once the batch's last event was added. */
+  collected(): Collected;
+}
+
+/** A fresh collector for each partition batch; `messages` is how many the batch holds. */
+export type CollectorFactory<Collected> = (messages: number) => EventCollector<Collected>;
+
+/** The default collection: the parsed events and their message values, in the order read. */
+export interface EventList {
+  events: TollgateEvent[];
   payloads: Uint8Array[];
+}
+
+export function collectEvents(): EventCollector<EventList> {
+  const list: EventList = { events: [], payloads: [] };
+  return {
+    add(event, payload) {
+      list.events.push(event);
+      list.payloads.push(payload);
+    },
+    collected: () => list,
+  };
+}
+
+/** Where a partition batch came from, and what in it was not an event. */
+export interface BatchOrigin {
+  /** Events in the batch: messages that parsed as events. */
+  eventCount: number;
   /** Messages in the batch that are not events; they are dead-lettered after the handler resolves. */
   poison: PoisonMessage[];
   topic: string;
@@ -34,21 +66,27 @@ export interface EventBatch {
   lastOffset: string;
 }
 
-/** Must be idempotent per event id: after a crash or a failed commit, a batch comes again. */
-export type EventBatchHandler = (batch: EventBatch) => Promise<void>;
+/** A partition batch: its events as the consumer's collector made them, and its origin. */
+export type CollectedBatch<Collected> = Collected & BatchOrigin;
+export type EventBatch = CollectedBatch<EventList>;
 
-export interface ConsumeEventsOptions {
+/** Must be idempotent per event id: after a crash or a failed commit, a batch comes again. */
+export type EventBatchHandler<Collected = EventList> = (batch: CollectedBatch<Collected>) => Promise<void>;
+
+export interface ConsumeEventsOptions<Collected = EventList> {
   kafka: Kafka;
   groupId: string;
   topic: string;
   deadLetterTopic: string;
-  handle: EventBatchHandler;
+  handle: EventBatchHandler<Collected>;
+  /** What each batch's events become as they are read. Default: the parsed events (`EventList`). */
+  collect?: CollectorFactory<Collected>;
   /** Where a group without committed offsets starts. Default: the oldest retained event. */
   fromBeginning?: boolean;
   /** Waits between attempts of a failing handler: doubling from initialMs up to maxMs. */
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** Told about each failed attempt (handler or dead-lettering); the batch is retried either way. */
-  onBatchError?: (error: unknown, batch: EventBatch, attempt: number) => void;
+  onBatchError?: (error: unknown, batch: CollectedBatch<Collected>, attempt: number) => void;
   /** Told when the consumer stops for good on an error kafkajs does not restart from. */
   onCrash?: (error: Error) => void;
   /** How long the group waits for a silent member before giving its partitions away. Default: 30 s. */
@@ -95,7 +133,15 @@ export interface EventConsumer {
   stop(): Promise<void>;
 }
 
-export async function consumeEvents(options: ConsumeEventsOptions): Promise<EventConsumer> {
+export function consumeEvents(options: ConsumeEventsOptions<EventList>): Promise<EventConsumer>;
+export function consumeEvents<Collected extends object>(
+  options: ConsumeEventsOptions<Collected> & { collect: CollectorFactory<Collected> },
+): Promise<EventConsumer>;
+export async function consumeEvents<Collected extends object>(
+  options: ConsumeEventsOptions<Collected>,
+): Promise<EventConsumer> {
+  // The overloads allow leaving `collect` out only where the batches are EventLists.
+  const collect = options.collect ?? (collectEvents as unknown as CollectorFactory<Collected>);
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
@@ -128,7 +174,7 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<Even
   // A new generation reads its partitions from their committed offsets: earlier queues are moot.
   consumer.on(consumer.events.GROUP_JOIN, () => flow.inFlight?.reset());
 
-  const eachBatch = batchProcessor(options, deadLetters, stats, heartbeatIntervalMs, flow);
+  const eachBatch = batchProcessor(options, collect, deadLetters, stats, heartbeatIntervalMs, flow);
   try {
     await deadLetters.connect();
     await consumer.connect();
@@ -191,8 +237,9 @@ interface Flow {
   stopping: boolean;
 }
 
-function batchProcessor(
-  options: ConsumeEventsOptions,
+function batchProcessor<Collected extends object>(
+  options: ConsumeEventsOptions<Collected>,
+  collect: CollectorFactory<Collected>,
   deadLetters: Producer,
   stats: Stats,
   heartbeatIntervalMs: number,
@@ -205,7 +252,13 @@ function batchProcessor(
       payload.pause();
       return;
     }
-    const eventBatch = readBatch(batch);
+    const eventBatch = parseMessages(
+      batch.topic,
+      batch.partition,
+      batch.messages,
+      batch.lastOffset(),
+      collect(batch.messages.length),
+    );
     const { inFlight } = flow;
     const work: BatchWork = {
       // Given up once the consumer stops: a batch in flight then must not keep a stop waiting.
@@ -225,7 +278,7 @@ function batchProcessor(
         ],
       });
       stats.batches += 1;
-      stats.events += eventBatch.events.length;
+      stats.events += eventBatch.eventCount;
       stats.poison += eventBatch.poison.length;
     };
     if (inFlight === undefined) {
@@ -251,11 +304,11 @@ function batchProcessor(
  * Hands the batch to the handler, then dead-letters its poison, each part until it succeeds once.
  * False when given up: the consumer is stopping, or the partition moved to another member.
  */
-function storeUntilDone(
-  options: ConsumeEventsOptions,
+function storeUntilDone<Collected>(
+  options: ConsumeEventsOptions<Collected>,
   deadLetters: Producer,
   work: BatchWork,
-  eventBatch: EventBatch,
+  eventBatch: CollectedBatch<Collected>,
   stats: Stats,
   heartbeatIntervalMs: number,
 ): Promise<boolean> {
@@ -282,20 +335,19 @@ function storeUntilDone(
   });
 }
 
-function readBatch(batch: Batch): EventBatch {
-  return parseMessages(batch.topic, batch.partition, batch.messages, batch.lastOffset());
-}
-
-/** Messages of one partition as events, and the ones that are not events as poison with their origin. */
-export function parseMessages(
+/**
+ * Messages of one partition as events, handed to the collector as each is parsed, and the ones
+ * that are not events as poison with their origin.
+ */
+export function parseMessages<Collected>(
   topic: string,
   partition: number,
   messages: readonly KafkaMessage[],
   lastOffset: string,
-): EventBatch {
-  const events: TollgateEvent[] = [];
-  const payloads: Uint8Array[] = [];
+  collector: EventCollector<Collected>,
+): CollectedBatch<Collected> {
   const poison: PoisonMessage[] = [];
+  let eventCount = 0;
   for (const message of messages) {
     if (message.value === null) {
       poison.push(toPoison(topic, partition, message, "no value (a tombstone)"));
@@ -303,15 +355,15 @@ export function parseMessages(
     }
     const parsed = parseEvent(message.value);
     if (parsed.ok) {
-      events.push(parsed.event);
-      payloads.push(message.value);
+      collector.add(parsed.event, message.value);
+      eventCount += 1;
     } else {
       poison.push(toPoison(topic, partition, message, parsed.error));
     }
   }
   return {
-    events,
-    payloads,
+    ...collector.collected(),
+    eventCount,
     poison,
     topic,
     partition,
@@ -325,11 +377,11 @@ function nextOffset(batch: Batch): string {
   return (BigInt(batch.lastOffset()) + 1n).toString();
 }
 
-async function retryUntilDone(
+async function retryUntilDone<Collected>(
   attempt: () => Promise<void>,
   work: BatchWork,
-  options: ConsumeEventsOptions,
-  batch: EventBatch,
+  options: ConsumeEventsOptions<Collected>,
+  batch: CollectedBatch<Collected>,
   onFailure: () => void,
 ): Promise<boolean> {
   const initialMs = options.retryBackoff?.initialMs ?? 200;

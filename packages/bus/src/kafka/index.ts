@@ -2,12 +2,18 @@
 export { type Kafka, logLevel as KafkaLogLevel } from "kafkajs";
 export { createKafka, type KafkaClientOptions, quietLogCreator } from "./client.js";
 export {
+  type BatchOrigin,
+  type CollectedBatch,
+  type CollectorFactory,
   type ConsumeEventsOptions,
   type ConsumerCounters,
+  collectEvents,
   consumeEvents,
   type EventBatch,
   type EventBatchHandler,
+  type EventCollector,
   type EventConsumer,
+  type EventList,
 } from "./consumer.js";
 export { ORIGIN_HEADERS, type PoisonMessage } from "./dead-letter.js";
 export type { DeliveryCounters } from "./delivery-queue.js";

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Admin, Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { type EventBatch, parseMessages } from "./consumer.js";
+import { collectEvents, type EventBatch, parseMessages } from "./consumer.js";
 
 /** Offsets `[from, to)` of one partition. */
 export interface PartitionRange {
@@ -98,7 +98,7 @@ export async function* readStretch(options: ReadStretchOptions): AsyncGenerator<
         const finished = BigInt(batch.lastOffset()) >= BigInt(range.to) - 1n;
         if (within.length > 0 || finished) {
           const lastOffset = within[within.length - 1]?.offset ?? batch.lastOffset();
-          const parsed = parseMessages(batch.topic, batch.partition, within, lastOffset);
+          const parsed = parseMessages(batch.topic, batch.partition, within, lastOffset, collectEvents());
           await queue.push({ ...parsed, finished });
         }
         if (finished) {
