@@ -111,6 +111,19 @@ export function callEventsForBench(chain: EventChain, n: number, time: number): 
   return [decided, completed];
 }
 
+/**
+ * Waits until ClickHouse merges nothing: each run starts on a quiet store, so that one run's
+ * figure does not pay for merging the parts the run before it wrote. A run's own merges count.
+ */
+async function mergesSettled(store: Store): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const running = await store.selectText("SELECT count() FROM system.merges");
+    if (running.trim() === "0" || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -138,6 +151,7 @@ async function sustained(store: Store, dir: string): Promise<Figure[]> {
   // ingest's own work. Kept alive, every major collection marked them all again (about 30 µs of
   // CPU per ingested event on the reference machine), which an ingest process never pays.
   globalThis.gc?.();
+  await mergesSettled(store);
   const metrics = new IngestMetrics();
   const started = performance.now();
   const running = await ingestFromSpool(
@@ -172,6 +186,7 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
     await admin.disconnect();
     const total = await produceCalls(kafka, topics.events.name, SUSTAINED_CALLS);
     globalThis.gc?.(); // as in `sustained`: the produced events are not ingest's to carry
+    await mergesSettled(store);
     const metrics = new IngestMetrics();
     const started = performance.now();
     const running = await ingestFromKafka(
@@ -241,6 +256,7 @@ async function produceCalls(kafka: Kafka, topic: string, calls: number): Promise
 }
 
 async function steadyLatency(store: Store, dir: string): Promise<Figure[]> {
+  await mergesSettled(store);
   const spool = join(dir, "steady-spool");
   const sink = await SpoolSink.open(spool, { name: "bench" });
   const chain = new EventChain();
