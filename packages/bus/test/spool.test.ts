@@ -65,6 +65,35 @@ describe("spool round trip", () => {
       await reader.close();
     });
   });
+
+  test("readEach hands over the records read would return, in its order, with the same rest", async () => {
+    await withTempSpool(async (spool) => {
+      const even = chainedEvents("gw-even", 40, 1000, 2);
+      const odd = chainedEvents("gw-odd", 40, 1001, 2);
+      const writer = await SpoolWriter.open(spool, { name: "gw-even", segmentBytes: 4096 });
+      for (const [index, event] of even.entries()) {
+        await writer.append(bytesOf(event));
+        if (index === 10) await writer.append(Buffer.from("not json", "utf8"));
+      }
+      await writer.close();
+      const sink = await SpoolSink.open(spool, { name: "gw-odd", segmentBytes: 4096 });
+      await publishAll((event) => sink.publish(event), odd);
+      await sink.close();
+
+      const first = await SpoolReader.open(spool);
+      const read = await first.read(50);
+      await first.close();
+      const second = await SpoolReader.open(spool);
+      const handed: number[] = [];
+      const rest = await second.readEach(50, (record) => handed.push(record.event.time));
+      await second.close();
+
+      expect(handed).toEqual(read.records.map((record) => record.event.time));
+      expect(handed).toHaveLength(49);
+      expect(rest.poison.map((poison) => poison.payload.toString("utf8"))).toEqual(["not json"]);
+      expect(rest).toEqual({ poison: read.poison, damage: read.damage, position: read.position });
+    });
+  });
 });
 
 describe("damage", () => {

@@ -4,8 +4,8 @@
  * and dead-lettered as a record of what was lost.
  */
 import { createHash } from "node:crypto";
-import { type SpoolBatch, type SpoolPosition, SpoolReader } from "@tollgate/bus";
-import { eventRows, RowBuffers } from "@tollgate/store";
+import { type SpoolBatchRest, type SpoolPosition, SpoolReader } from "@tollgate/bus";
+import { EventRowsWriter, RowBuffers } from "@tollgate/store";
 import type { DeadLetter } from "./dead-letters.js";
 import {
   type Batch,
@@ -51,7 +51,7 @@ export async function ingestFromSpool(
       // of the batches before it. Batches are committed in the spool's order, each only after it
       // and every batch before it are stored, so a stop or a crash re-delivers whatever was not:
       // still at-least-once (a re-delivered batch has the same token, and reads collapse event ids).
-      const read = () => reader.read(options.batchSize ?? 5_000).then((batch) => toBatch(batch, rowBuffers));
+      const read = () => readBatch(reader, options.batchSize ?? 5_000, rowBuffers);
       const storing: { batch: SpoolIngestBatch; stored: Promise<void> }[] = [];
       const commitOldest = async () => {
         const oldest = storing.shift();
@@ -108,8 +108,36 @@ function isEmpty(batch: SpoolIngestBatch): boolean {
   return batch.rows.count === 0 && batch.deadLetters.length === 0;
 }
 
-function toBatch(batch: SpoolBatch, rowBuffers: RowBuffers): SpoolIngestBatch {
-  const deadLetters: DeadLetter[] = [
+/**
+ * The next batch, each record encoded as it is read: what the gateway wrote, byte for byte, into
+ * the rows, and the parsed event left to die young (docs/PERFORMANCE.md, pipeline step 19).
+ */
+async function readBatch(
+  reader: SpoolReader,
+  batchSize: number,
+  rowBuffers: RowBuffers,
+): Promise<SpoolIngestBatch> {
+  const rows = new EventRowsWriter(batchSize, rowBuffers);
+  const createdAt: number[] = [];
+  // The token names the batch's records: the same records, read again after a crash, give the
+  // same token. Hashed as they come, it is the hash of their names joined by commas.
+  const names = createHash("sha256");
+  const rest = await reader.readEach(batchSize, (record) => {
+    rows.add({ event: record.event, json: record.payload });
+    names.update(`${createdAt.length === 0 ? "" : ","}${record.origin.writer}:${record.origin.seq}`);
+    createdAt.push(record.event.time);
+  });
+  return {
+    rows: rows.rows(),
+    createdAt,
+    deadLetters: deadLettersOf(rest),
+    token: `spool-${names.digest("hex").slice(0, 32)}`,
+    position: rest.position,
+  };
+}
+
+function deadLettersOf(batch: SpoolBatchRest): DeadLetter[] {
+  return [
     ...batch.poison.map((poison) => ({
       origin: `spool:${poison.origin.writer}/${poison.origin.segment}@${poison.origin.offset}`,
       error: poison.error,
@@ -121,17 +149,4 @@ function toBatch(batch: SpoolBatch, rowBuffers: RowBuffers): SpoolIngestBatch {
       payload: new Uint8Array(),
     })),
   ];
-  const range = batch.records.map((record) => `${record.origin.writer}:${record.origin.seq}`).join(",");
-  return {
-    // The record's bytes are the event's JSON as the gateway wrote it: copied into the rows as they
-    // are, not decoded and encoded again.
-    rows: eventRows(
-      batch.records.map((record) => ({ event: record.event, json: record.payload })),
-      rowBuffers,
-    ),
-    createdAt: batch.records.map((record) => record.event.time),
-    deadLetters,
-    token: `spool-${createHash("sha256").update(range).digest("hex").slice(0, 32)}`,
-    position: batch.position,
-  };
 }

@@ -8,7 +8,7 @@ import { FRAME_HEADER_BYTES, segmentFileName } from "./format.js";
 import { isErrorCode } from "./fsutil.js";
 import { listSegments, WRITER_LOCK } from "./layout.js";
 import { lockLiveness } from "./locks.js";
-import type { PoisonRecord, SpoolDamage, SpoolRecord } from "./records.js";
+import type { PoisonRecord, RecordOrigin, SpoolDamage, SpoolRecord } from "./records.js";
 import { type RawRecord, readSegment, type SegmentCursor, type SegmentRead } from "./segment-reader.js";
 
 export type FeedItem =
@@ -16,10 +16,27 @@ export type FeedItem =
   | { kind: "poison"; poison: PoisonRecord; next: SegmentCursor }
   | { kind: "damage"; damage: SpoolDamage; next: SegmentCursor };
 
+/** A record read ahead but not parsed yet: only a feed's head is parsed (see `peek`). */
+interface UnparsedItem {
+  kind: "unparsed";
+  payload: Buffer;
+  origin: RecordOrigin;
+  next: SegmentCursor;
+}
+
+type PendingItem = FeedItem | UnparsedItem;
+
 export const START_OF_WRITER: SegmentCursor = { segment: 0, offset: 0, seq: 0 };
 
+/**
+ * Records are read ahead as bytes and parsed one at a time, at the head: a reader that takes each
+ * record and is done with it (ingest encodes its row) then never holds a batch of parsed events,
+ * which would survive young collections and be copied and promoted (docs/PERFORMANCE.md, pipeline
+ * step 19).
+ */
 export class WriterFeed {
-  private items: FeedItem[] = [];
+  /** Taken items are cleared, so that nothing here keeps a taken record alive. */
+  private items: (PendingItem | undefined)[] = [];
   private head = 0;
 
   constructor(
@@ -34,12 +51,17 @@ export class WriterFeed {
   }
 
   peek(): FeedItem | undefined {
-    return this.items[this.head];
+    const item = this.items[this.head];
+    if (item?.kind !== "unparsed") return item;
+    const parsed = parsedItem(item);
+    this.items[this.head] = parsed;
+    return parsed;
   }
 
   take(): FeedItem | undefined {
-    const item = this.items[this.head];
+    const item = this.peek();
     if (item === undefined) return undefined;
+    this.items[this.head] = undefined;
     this.head += 1;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
@@ -99,7 +121,7 @@ export class WriterFeed {
     this.cursor = read.next;
   }
 
-  private toItem(raw: RawRecord): FeedItem {
+  private toItem(raw: RawRecord): UnparsedItem {
     const { segment } = this.cursor;
     const origin = {
       writer: this.writer,
@@ -108,10 +130,7 @@ export class WriterFeed {
       seq: raw.seq,
     };
     const next = { segment, offset: raw.offset + FRAME_HEADER_BYTES + raw.payload.length, seq: raw.seq + 1 };
-    const parsed = parseEvent(raw.payload);
-    if (parsed.ok)
-      return { kind: "record", record: { event: parsed.event, payload: raw.payload, origin }, next };
-    return { kind: "poison", poison: { payload: raw.payload, error: parsed.error, origin }, next };
+    return { kind: "unparsed", payload: raw.payload, origin, next };
   }
 
   private skipDamage(stop: Extract<SegmentRead["stop"], { kind: "damaged" }>): void {
@@ -130,6 +149,12 @@ export class WriterFeed {
   private segmentPath(): string {
     return join(this.directory, segmentFileName(this.cursor.segment));
   }
+}
+
+function parsedItem({ payload, origin, next }: UnparsedItem): FeedItem {
+  const parsed = parseEvent(payload);
+  if (parsed.ok) return { kind: "record", record: { event: parsed.event, payload, origin }, next };
+  return { kind: "poison", poison: { payload, error: parsed.error, origin }, next };
 }
 
 function firstOf(segment: number): SegmentCursor {

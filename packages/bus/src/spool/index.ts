@@ -21,6 +21,7 @@ export type {
   PoisonRecord,
   RecordOrigin,
   SpoolBatch,
+  SpoolBatchRest,
   SpoolDamage,
   SpoolPosition,
   SpoolRecord,

@@ -8,12 +8,12 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { SpoolLockedError } from "./errors.js";
-import { type FeedItem, START_OF_WRITER, WriterFeed } from "./feed.js";
+import { START_OF_WRITER, WriterFeed } from "./feed.js";
 import { isErrorCode } from "./fsutil.js";
 import { listWriters, READER_LOCK, writerDirectory } from "./layout.js";
 import { createLock, describeOwner, ownerIsAlive, readLockOwner, releaseLock } from "./locks.js";
 import { reclaim } from "./reclaim.js";
-import type { SpoolBatch, SpoolPosition } from "./records.js";
+import type { SpoolBatch, SpoolBatchRest, SpoolPosition, SpoolRecord } from "./records.js";
 import type { SegmentCursor } from "./segment-reader.js";
 
 export const DEFAULT_BATCH_RECORDS = 1000;
@@ -57,26 +57,39 @@ export class SpoolReader {
    * nothing new is on disk yet, so poll. Commit the batch's position once its records are safe.
    */
   async read(maxRecords = DEFAULT_BATCH_RECORDS): Promise<SpoolBatch> {
+    const records: SpoolRecord[] = [];
+    const rest = await this.readEach(maxRecords, (record) => records.push(record));
+    return { records, ...rest };
+  }
+
+  /**
+   * Like `read`, handing each record to `take` as it is read, in the batch's order, instead of
+   * keeping them: a caller done with a record when `take` returns (ingest encodes its row) never
+   * holds a batch of parsed events.
+   */
+  async readEach(maxRecords: number, take: (record: SpoolRecord) => void): Promise<SpoolBatchRest> {
     if (this.closed) throw new Error(`spool reader of ${this.directory} is closed`);
     // Two reads at once would fill the same feeds twice and hand out records twice.
     if (this.reading) throw new Error(`spool reader of ${this.directory}: one read at a time`);
     this.reading = true;
     try {
-      return await this.readBatch(maxRecords);
+      return await this.readBatch(maxRecords, take);
     } finally {
       this.reading = false;
     }
   }
 
-  private async readBatch(maxRecords: number): Promise<SpoolBatch> {
+  private async readBatch(maxRecords: number, take: (record: SpoolRecord) => void): Promise<SpoolBatchRest> {
     const feeds = await this.currentFeeds();
     await Promise.all(feeds.map((feed) => feed.fill(maxRecords)));
-    const batch: SpoolBatch = { records: [], poison: [], damage: [], position: { writers: {} } };
+    const batch: SpoolBatchRest = { poison: [], damage: [], position: { writers: {} } };
     for (let taken = 0; taken < maxRecords; taken += 1) {
       const feed = nextFeed(feeds);
       const item = feed?.take();
       if (feed === undefined || item === undefined) break;
-      addToBatch(batch, item);
+      if (item.kind === "record") take(item.record);
+      else if (item.kind === "poison") batch.poison.push(item.poison);
+      else batch.damage.push(item.damage);
       this.delivered[feed.writer] = item.next;
     }
     // A feed with nothing pending has read all there is: its position moves past empty segments
@@ -132,12 +145,6 @@ function nextFeed(feeds: WriterFeed[]): WriterFeed | undefined {
     }
   }
   return earliest;
-}
-
-function addToBatch(batch: SpoolBatch, item: FeedItem): void {
-  if (item.kind === "record") batch.records.push(item.record);
-  else if (item.kind === "poison") batch.poison.push(item.poison);
-  else batch.damage.push(item.damage);
 }
 
 /**

@@ -45,11 +45,15 @@ export interface SpoolPosition {
   readonly writers: Readonly<Record<string, SegmentCursor>>;
 }
 
-export interface SpoolBatch {
-  /** Each writer's records in its order; across writers, merged by event time where both are at hand. */
-  records: SpoolRecord[];
+/** What a read found besides its records, and where it leaves the spool. */
+export interface SpoolBatchRest {
   poison: PoisonRecord[];
   damage: SpoolDamage[];
   /** The position after everything in this batch. */
   position: SpoolPosition;
+}
+
+export interface SpoolBatch extends SpoolBatchRest {
+  /** Each writer's records in its order; across writers, merged by event time where both are at hand. */
+  records: SpoolRecord[];
 }
