@@ -51,7 +51,16 @@ export async function ingestFromSpool(
       // of the batches before it. Batches are committed in the spool's order, each only after it
       // and every batch before it are stored, so a stop or a crash re-delivers whatever was not:
       // still at-least-once (a re-delivered batch has the same token, and reads collapse event ids).
-      const read = () => readBatch(reader, options.batchSize ?? 5_000, rowBuffers);
+      // Whether a read began once a drain was asked for: only such a read, found empty, shows that
+      // everything the stopped writers left is read. One already under way may have looked before
+      // their last records were written, and a drain that ended on it left them in the spool.
+      const read = () => {
+        const sinceDrain = draining;
+        return readBatch(reader, options.batchSize ?? 5_000, rowBuffers).then((batch) => ({
+          batch,
+          sinceDrain,
+        }));
+      };
       const storing: { batch: SpoolIngestBatch; stored: Promise<void> }[] = [];
       const commitOldest = async () => {
         const oldest = storing.shift();
@@ -62,11 +71,11 @@ export async function ingestFromSpool(
       let next = read();
       try {
         while (!stopping || draining) {
-          const batch = await next;
+          const { batch, sinceDrain } = await next;
           if (isEmpty(batch)) {
             while (storing.length > 0) await commitOldest();
-            if (draining) break;
-            await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
+            if (draining && sinceDrain) break;
+            if (!draining) await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
             next = read();
             continue;
           }
