@@ -2,7 +2,7 @@
  * Stopping with `drain`, as `tollgate up` does once its gateway has stopped: every event the
  * gateway left in the spool is stored first, even those written while a read was under way.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpoolSink } from "@tollgate/bus";
@@ -41,5 +41,6 @@ test("a drain stores the events written while a read was under way, round after 
     }
   } finally {
     await store.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });
