@@ -32,6 +32,7 @@ import { IngestMetrics, ingestFromKafka, ingestFromSpool, JsonlDeadLetters } fro
 import { openStore, type Store } from "@tollgate/store";
 import { type Admin, Partitioners } from "kafkajs";
 import { startKafkaBroker } from "../test/support/kafka.js";
+import { startCounting, workFigures } from "./counters.js";
 import type { Figure } from "./policy.bench.js";
 
 /**
@@ -152,6 +153,7 @@ async function sustained(store: Store, dir: string): Promise<Figure[]> {
   // CPU per ingested event on the reference machine), which an ingest process never pays.
   globalThis.gc?.();
   await mergesSettled(store);
+  const counting = await startCounting();
   const metrics = new IngestMetrics();
   const started = performance.now();
   const running = await ingestFromSpool(
@@ -160,6 +162,7 @@ async function sustained(store: Store, dir: string): Promise<Figure[]> {
   );
   await waitFor(() => metrics.eventsStored >= total, 600_000);
   const seconds = (performance.now() - started) / 1000;
+  const work = await counting.stop();
   await running.stop();
   await sink.close();
   return [
@@ -169,6 +172,7 @@ async function sustained(store: Store, dir: string): Promise<Figure[]> {
       unit: "/s",
       note: "goal ≥ 50,000",
     },
+    ...workFigures(work, total, "event"),
   ];
 }
 
@@ -187,6 +191,7 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
     const total = await produceCalls(kafka, topics.events.name, SUSTAINED_CALLS);
     globalThis.gc?.(); // as in `sustained`: the produced events are not ingest's to carry
     await mergesSettled(store);
+    const counting = await startCounting();
     const metrics = new IngestMetrics();
     const started = performance.now();
     const running = await ingestFromKafka(
@@ -204,6 +209,7 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
     const first = { at: performance.now(), stored: metrics.eventsStored };
     await waitFor(() => metrics.eventsStored >= total, 600_000);
     const ended = performance.now();
+    const work = await counting.stop();
     await running.stop();
     const name = `ingest, Kafka → chDB, ${SUSTAINED_LABEL} (${topics.events.partitions} partitions)`;
     return [
@@ -219,6 +225,7 @@ async function kafkaSustained(store: Store, dir: string): Promise<Figure[]> {
         unit: "/s",
         note: "the steady rate",
       },
+      ...workFigures(work, total, "event"),
     ];
   } finally {
     await broker?.stop();

@@ -19,6 +19,7 @@ import {
 } from "@tollgate/policy";
 import { type ReplayReport, runReplay, seededRandom, storeSource } from "@tollgate/replay";
 import { openStore, type Store } from "@tollgate/store";
+import { type CounterReading, startCounting, workFigures } from "./counters.js";
 import type { Figure } from "./policy.bench.js";
 
 const CALLS = Number(process.env.TOLLGATE_BENCH_REPLAY_CALLS ?? 10_000_000);
@@ -87,6 +88,7 @@ export async function runReplayBench(): Promise<Figure[]> {
         unit: " calls/s",
         note: `${(day.report.summary.calls / 1e6).toFixed(2)}M calls in ${day.seconds.toFixed(1)} s`,
       },
+      ...workFigures(week.work, week.report.summary.calls, "call", "week: "),
       { name: "peak live heap, one-day window", value: day.peakHeap, unit: "B" },
       { name: "peak live heap, whole week", value: week.peakHeap, unit: "B" },
       { name: "peak RSS, whole week", value: week.peakRss, unit: "B" },
@@ -102,7 +104,13 @@ async function timedReplay(
   live: CompiledPolicy,
   candidate: CompiledPolicy,
   window: { from: number; to: number },
-): Promise<{ report: ReplayReport; seconds: number; peakHeap: number; peakRss: number }> {
+): Promise<{
+  report: ReplayReport;
+  seconds: number;
+  peakHeap: number;
+  peakRss: number;
+  work: CounterReading | undefined;
+}> {
   globalThis.gc?.();
   let peakHeap = 0;
   let peakRss = 0;
@@ -116,6 +124,7 @@ async function timedReplay(
     if (collect) peakHeap = Math.max(peakHeap, memory.heapUsed);
     peakRss = Math.max(peakRss, memory.rss);
   };
+  const counting = await startCounting();
   const started = performance.now();
   const report = await runReplay(storeSource(store), {
     candidate,
@@ -126,8 +135,10 @@ async function timedReplay(
     createdAt: Date.now(),
     tollgateVersion: "bench",
   });
+  const seconds = (performance.now() - started) / 1000;
+  const work = await counting.stop();
   sample();
-  return { report, seconds: (performance.now() - started) / 1000, peakHeap, peakRss };
+  return { report, seconds, peakHeap, peakRss, work };
 }
 
 /** Decides the week with the live policy (one state per instance) and bulk-loads it. */

@@ -1,0 +1,84 @@
+/**
+ * Instructions and cycles this process spends over a stretch of a benchmark, from `perf stat` where
+ * the machine has it. On a shared machine events per second swing with the neighbours' load: the
+ * same code did 29k and then 44k Kafka events/s within an hour. Instructions per event stay within
+ * a few per cent for the same code, so they tell a change in the code from a change in the machine
+ * (docs/PERFORMANCE.md, pipeline steps 16–19).
+ */
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Figure } from "./policy.bench.js";
+
+export interface CounterReading {
+  instructions: number;
+  cycles: number;
+}
+
+export interface Counting {
+  /** The counts since `startCounting`; undefined where perf is missing or cannot count here. */
+  stop(): Promise<CounterReading | undefined>;
+}
+
+/** perf needs a moment to attach; the stretch it misses is before the benchmark's own timer starts. */
+const ATTACH_MS = 200;
+
+export async function startCounting(): Promise<Counting> {
+  let output = "";
+  let failed = false;
+  const perf = spawn("perf", ["stat", "-x", ",", "-e", "instructions,cycles", "-p", String(process.pid)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  perf.on("error", () => {
+    failed = true; // no perf on this machine: the benchmark goes on without counts
+  });
+  perf.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  const exited = new Promise<void>((resolve) => {
+    perf.on("close", () => resolve());
+    perf.on("error", () => resolve());
+  });
+  await sleep(ATTACH_MS);
+  return {
+    async stop() {
+      if (!failed) perf.kill("SIGINT");
+      await exited;
+      return failed ? undefined : parsePerfStat(output);
+    },
+  };
+}
+
+/**
+ * `perf stat -x ,` output: one line per event, `value,unit,event,…`. Undefined unless both counts
+ * are numbers (perf writes `<not supported>` or `<not counted>` where the machine cannot count).
+ */
+export function parsePerfStat(text: string): CounterReading | undefined {
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const [value, , event] = line.split(",");
+    if (event === undefined || value === undefined || value.trim() === "") continue;
+    counts.set(event.replace(/:u$/, ""), Number(value));
+  }
+  const instructions = counts.get("instructions");
+  const cycles = counts.get("cycles");
+  if (!Number.isFinite(instructions) || !Number.isFinite(cycles)) return undefined;
+  return { instructions: instructions as number, cycles: cycles as number };
+}
+
+/** The work per unit (event, call) as a figure line, where perf could count it; none otherwise. */
+export function workFigures(
+  reading: CounterReading | undefined,
+  units: number,
+  unit: string,
+  label = "",
+): Figure[] {
+  if (reading === undefined || units === 0) return [];
+  return [
+    {
+      name: `  ${label}instructions per ${unit} (perf, all threads)`,
+      value: reading.instructions / units,
+      unit: "",
+      note: `${Math.round(reading.cycles / units).toLocaleString("en-US")} cycles per ${unit}`,
+    },
+  ];
+}
