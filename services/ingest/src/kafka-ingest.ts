@@ -124,7 +124,8 @@ async function storeGroup(
     token: tokenOf(batches),
   };
   await storeBatch(context, batch);
-  if (batches.length > 1) for (const member of batches) rowBuffers.giveBack(member.rows);
+  // storeBatch gave back the joined rows; a lone batch's rows are those same rows.
+  for (const member of batches) if (member.rows !== batch.rows) rowBuffers.giveBack(member.rows);
 }
 
 /** The offset ranges the group holds, named; the same ranges in any order give the same token. */
