@@ -1,6 +1,6 @@
 /**
- * Instructions and cycles this process spends over a stretch of a benchmark, from `perf stat` where
- * the machine has it. On a shared machine events per second swing with the neighbours' load: the
+ * The work this process does over a stretch of a benchmark: CPU time by kind of thread (from /proc,
+ * thread-cpu.ts), and instructions and cycles from `perf stat` where the machine can count them. On a shared machine events per second swing with the neighbours' load: the
  * same code did 29k and then 44k Kafka events/s within an hour. Instructions per event stayed within
  * about 3 % for the same code side by side (up to 10 % under the heaviest contention), so they tell a
  * change in the code from a change in the machine (docs/PERFORMANCE.md, pipeline steps 16–19).
@@ -8,15 +8,23 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Figure } from "./policy.bench.js";
+import { cpuBetween, cpuFigures, readThreadCpu, type ThreadCpu } from "./thread-cpu.js";
 
 export interface CounterReading {
   instructions: number;
   cycles: number;
 }
 
+export interface WorkReading {
+  /** Undefined where perf is missing or cannot count here (a virtual machine without counters). */
+  counts: CounterReading | undefined;
+  /** Undefined where there is no /proc. */
+  cpu: ThreadCpu | undefined;
+}
+
 export interface Counting {
-  /** The counts since `startCounting`; undefined where perf is missing or cannot count here. */
-  stop(): Promise<CounterReading | undefined>;
+  /** The work since `startCounting`. */
+  stop(): Promise<WorkReading>;
 }
 
 /** perf needs a moment to attach; the stretch it misses is before the benchmark's own timer starts. */
@@ -36,11 +44,14 @@ export async function startCounting(): Promise<Counting> {
     perf.on("error", () => resolve());
   });
   await sleep(ATTACH_MS);
+  const cpuAtStart = readThreadCpu();
   return {
     async stop() {
+      const cpuAtEnd = readThreadCpu();
       perf.kill("SIGINT");
       await exited;
-      return parsePerfStat(output);
+      const cpu = cpuAtStart && cpuAtEnd ? cpuBetween(cpuAtStart, cpuAtEnd) : undefined;
+      return { counts: parsePerfStat(output), cpu };
     },
   };
 }
@@ -62,12 +73,19 @@ export function parsePerfStat(text: string): CounterReading | undefined {
   return { instructions: instructions as number, cycles: cycles as number };
 }
 
-/** The work per unit (event, call) as a figure line, where perf could count it; none otherwise. */
-export function workFigures(
+/** The work per unit (event, call) as figure lines: CPU time, and perf's counts where it could count. */
+export function workFigures(reading: WorkReading, units: number, unit: string, label = ""): Figure[] {
+  return [
+    ...cpuFigures(reading.cpu, units, unit, label),
+    ...countFigures(reading.counts, units, unit, label),
+  ];
+}
+
+function countFigures(
   reading: CounterReading | undefined,
   units: number,
   unit: string,
-  label = "",
+  label: string,
 ): Figure[] {
   if (reading === undefined || units === 0) return [];
   return [

@@ -19,7 +19,7 @@ import {
 } from "@tollgate/policy";
 import { type ReplayReport, runReplay, seededRandom, storeSource } from "@tollgate/replay";
 import { openStore, type Store } from "@tollgate/store";
-import { type CounterReading, startCounting, workFigures } from "./counters.js";
+import { startCounting, type WorkReading, workFigures } from "./counters.js";
 import type { Figure } from "./policy.bench.js";
 
 const CALLS = Number(process.env.TOLLGATE_BENCH_REPLAY_CALLS ?? 10_000_000);
@@ -109,7 +109,7 @@ async function timedReplay(
   seconds: number;
   peakHeap: number;
   peakRss: number;
-  work: CounterReading | undefined;
+  work: WorkReading;
 }> {
   globalThis.gc?.();
   let peakHeap = 0;

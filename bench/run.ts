@@ -22,7 +22,9 @@ function format(figure: Figure): string {
       ? `${(figure.value / 2 ** 20).toFixed(2)} MiB`
       : figure.unit === "ms"
         ? `${figure.value.toFixed(3)} ms`
-        : `${Math.round(figure.value).toLocaleString("en-US")}${figure.unit}`;
+        : figure.unit === " µs"
+          ? `${figure.value.toFixed(2)} µs`
+          : `${Math.round(figure.value).toLocaleString("en-US")}${figure.unit}`;
   return `  ${figure.name.padEnd(52)} ${value.padStart(16)}${figure.note ? `   (${figure.note})` : ""}`;
 }
 

@@ -1,6 +1,14 @@
-/** The benchmarks' hardware counts: perf's CSV output read, and machines that cannot count left out. */
+/** The benchmarks' work counts: perf's CSV output and /proc's CPU times read, and machines that cannot count left out. */
 import { expect, test } from "vitest";
 import { parsePerfStat } from "../bench/counters.js";
+import {
+  cpuBetween,
+  cpuFigures,
+  kindOf,
+  parseStat,
+  readThreadCpu,
+  type ThreadCpu,
+} from "../bench/thread-cpu.js";
 
 test("reads instructions and cycles from perf stat's CSV output", () => {
   const text = [
@@ -24,4 +32,33 @@ test("user-space-only event names (instructions:u) count the same", () => {
     instructions: 10,
     cycles: 20,
   });
+});
+
+test("reads a thread's name and CPU seconds from a /proc stat line, whatever its name holds", () => {
+  // pid (comm) state ppid … utime stime …: utime 250 and stime 50 ticks are 3 s at 100 ticks a second.
+  const line = "4242 (Merge (Mutate) 3) S 1 4242 4242 0 -1 4194368 100 0 0 0 250 50 0 0 20 0 9 0";
+  expect(parseStat(line)).toEqual({ name: "Merge (Mutate) 3", seconds: 3 });
+  expect(() => parseStat("not a stat line")).toThrow("not a /proc stat line");
+});
+
+test("sorts threads into JavaScript's, Node's other threads and ClickHouse's, merges apart", () => {
+  expect(kindOf("node", true)).toBe("javascript");
+  expect(kindOf("node", false)).toBe("node");
+  expect(kindOf("MergeMutate", false)).toBe("merges");
+  expect(kindOf("ThreadPool", false)).toBe("clickhouse");
+});
+
+test("this process's CPU by kind of thread: the JavaScript thread's share grows with its own work", () => {
+  const start = readThreadCpu();
+  expect(start).toBeDefined(); // vitest runs on Linux here: /proc is there
+  const until = performance.now() + 300;
+  let spin = 0;
+  while (performance.now() < until) spin += 1;
+  const cpu = cpuBetween(start as ThreadCpu, readThreadCpu() as ThreadCpu);
+  expect(spin).toBeGreaterThan(0);
+  expect(cpu.javascript).toBeGreaterThan(0.1);
+  expect(cpu.all).toBeGreaterThanOrEqual(cpu.javascript);
+  const [figure] = cpuFigures(cpu, 1000, "call");
+  expect(figure?.name).toContain("CPU per call");
+  expect(figure?.note).toContain("JavaScript thread");
 });
