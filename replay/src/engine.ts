@@ -107,6 +107,11 @@ export class Replayer {
     cascade: false,
     replayed: false,
   };
+  /** The baseline of the call before: calls come in long runs of one digest. */
+  private lastBaseline: { digest: string; policy: CompiledPolicy | undefined } = {
+    digest: "",
+    policy: undefined,
+  };
   /** The instance of the call before: sources hand over each instance's calls in runs. */
   private last: { id: string; state: InstanceState } | undefined;
 
@@ -138,7 +143,7 @@ export class Replayer {
       );
     }
     const decided = this.toCall(call);
-    const baseline = this.policies.baselines.get(call.digest);
+    const baseline = this.baselineOf(call.digest);
     if (baseline !== undefined)
       chargeAsRecorded(instance.baseline, decide(baseline, instance.baseline, decided, call.at), call);
     chargeAsRecorded(
@@ -161,7 +166,7 @@ export class Replayer {
     const decided = this.toCall(call);
     const replayable = !(call.redacted && this.readsArguments(call.server, call.tool));
     if (!replayable) this.observer.unreplayable(call, REDACTED_ARGUMENTS);
-    const baseline = this.policies.baselines.get(call.digest);
+    const baseline = this.baselineOf(call.digest);
     const baselineDecision =
       baseline === undefined ? undefined : decide(baseline, instance.baseline, decided, call.at);
     if (baselineDecision === undefined) this.observer.unverified(call);
@@ -202,7 +207,7 @@ export class Replayer {
     call: RecordedCall,
     before: Category,
   ): boolean {
-    if (!this.policies.baselines.has(call.digest)) return false;
+    if (this.baselineOf(call.digest) === undefined) return false;
     const onRecorded = decide(this.policies.candidate, instance.baseline, decided, call.at);
     return categoryOf(onRecorded.outcome, onRecorded.basis) === before;
   }
@@ -262,6 +267,16 @@ export class Replayer {
     decided.identity.session = call.session;
     decided.approval = call.approved ? "granted" : undefined;
     return decided;
+  }
+
+  /** The live policy a call was decided under, by its recorded digest; undefined if none was given. */
+  private baselineOf(digest: string): CompiledPolicy | undefined {
+    const last = this.lastBaseline;
+    if (last.digest !== digest) {
+      last.digest = digest;
+      last.policy = this.policies.baselines.get(digest);
+    }
+    return last.policy;
   }
 
   private instanceOf(id: string): InstanceState {

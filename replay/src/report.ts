@@ -4,7 +4,7 @@
  * them as the engine replays; memory grows with distinct tools, agents, rules and sessions among
  * changed calls, never with the number of calls.
  */
-import { CATEGORIES, CATEGORY_INDEX, type Category, letsThrough } from "./categories.js";
+import { CATEGORIES, type Category, categoryIndex, letsThrough } from "./categories.js";
 import type { Comparison, Mismatch, ReplayObserver } from "./engine.js";
 import type {
   RecordedCall,
@@ -157,6 +157,7 @@ export class ReportBuilder implements ReplayObserver {
   private readonly notReplayable = new Map<string, number>();
   private readonly unverifiedDigests = new Map<string, number>();
   private readonly recordedDigests = new Map<string, number>();
+  private readonly digestRun = { digest: "", calls: 0 };
   private readonly mismatchExamples: MismatchExample[] = [];
   private readonly timeline: TimelineBuilder;
   private calls = 0;
@@ -186,10 +187,10 @@ export class ReportBuilder implements ReplayObserver {
     if (!this.reported(call)) return;
     this.calls += 1;
     if (comparison.replayed) this.replayed += 1;
-    this.count(this.recordedDigests, call.digest);
-    this.timeline.add(call.at, before, after);
-    const row = CATEGORY_INDEX[before];
-    const column = CATEGORY_INDEX[after];
+    this.countRecordedDigest(call.digest);
+    const row = categoryIndex(before);
+    const column = categoryIndex(after);
+    this.timeline.add(call.at, row, column);
     (this.matrix[row] as number[])[column] = ((this.matrix[row] as number[])[column] ?? 0) + 1;
     if (before === after) return;
     this.changed(comparison, row, column);
@@ -220,6 +221,7 @@ export class ReportBuilder implements ReplayObserver {
 
   /** `source` is described after reading: a topic's offsets or a skipped message are known only then. */
   build(names: ReadonlyMap<string, string>, source: ReplaySource): ReplayReport {
+    this.endDigestRun();
     const { context } = this;
     return {
       schema: REPORT_SCHEMA,
@@ -311,6 +313,28 @@ export class ReportBuilder implements ReplayObserver {
       });
     });
     return cells.sort((a, b) => b.calls - a.calls);
+  }
+
+  /**
+   * Calls come in long runs of one digest (each instance's, in chain order): a run is counted in one
+   * number and added to the map when it ends, not with a map update per call.
+   */
+  private countRecordedDigest(digest: string): void {
+    const run = this.digestRun;
+    if (digest === run.digest) {
+      run.calls += 1;
+      return;
+    }
+    this.endDigestRun();
+    run.digest = digest;
+    run.calls = 1;
+  }
+
+  private endDigestRun(): void {
+    const run = this.digestRun;
+    if (run.calls === 0) return;
+    this.recordedDigests.set(run.digest, (this.recordedDigests.get(run.digest) ?? 0) + run.calls);
+    run.calls = 0;
   }
 
   private count(counts: Map<string, number>, key: string): void {

@@ -2,7 +2,7 @@
  * Decisions over time, before and after, for the report's chart: a fixed number of buckets whose
  * width is a round duration, so a week shows hours and an hour shows minutes.
  */
-import { CATEGORIES, CATEGORY_INDEX, type Category } from "./categories.js";
+import { CATEGORIES } from "./categories.js";
 import type { ReplayWindow } from "./recorded.js";
 
 export interface TimelineBucket {
@@ -40,6 +40,8 @@ export class TimelineBuilder {
   private readonly bucketMs: number;
   private readonly start: number;
   private readonly buckets: TimelineBucket[];
+  /** The bucket of the last call: calls come in time order per instance, so mostly the same one. */
+  private current: TimelineBucket;
 
   constructor(window: ReplayWindow) {
     this.bucketMs = bucketWidth(window);
@@ -50,19 +52,30 @@ export class TimelineBuilder {
       before: CATEGORIES.map(() => 0),
       after: CATEGORIES.map(() => 0),
     }));
+    this.current = this.buckets[0] as TimelineBucket;
   }
 
-  add(at: number, before: Category, after: Category): void {
-    const index = Math.min(
-      this.buckets.length - 1,
-      Math.max(0, Math.floor((at - this.start) / this.bucketMs)),
-    );
-    const bucket = this.buckets[index] as TimelineBucket;
-    bucket.before[CATEGORY_INDEX[before]] = (bucket.before[CATEGORY_INDEX[before]] ?? 0) + 1;
-    bucket.after[CATEGORY_INDEX[after]] = (bucket.after[CATEGORY_INDEX[after]] ?? 0) + 1;
+  /** A call at `at`, its categories before and after given by their index in CATEGORIES. */
+  add(at: number, before: number, after: number): void {
+    let bucket = this.current;
+    if (at < bucket.t || at >= bucket.t + this.bucketMs) {
+      bucket = this.bucketAt(at);
+      this.current = bucket;
+    }
+    bucket.before[before] = (bucket.before[before] ?? 0) + 1;
+    bucket.after[after] = (bucket.after[after] ?? 0) + 1;
   }
 
   build(): Timeline {
     return { bucketMs: this.bucketMs, buckets: this.buckets };
+  }
+
+  /** Calls outside the window's buckets (a warm-up straggler) count in the nearest one. */
+  private bucketAt(at: number): TimelineBucket {
+    const index = Math.min(
+      this.buckets.length - 1,
+      Math.max(0, Math.floor((at - this.start) / this.bucketMs)),
+    );
+    return this.buckets[index] as TimelineBucket;
   }
 }
