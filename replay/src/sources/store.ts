@@ -57,6 +57,8 @@ FROM events WHERE ${RANGE}`;
 
 interface Profile {
   instance: string;
+  /** The instance's number in `Profiles.instances`: rows are put in chain order per instance by it. */
+  instanceIndex: number;
   agent: string;
   grant: string;
   server: string;
@@ -127,7 +129,7 @@ async function* storeCalls(
   sliceRows: number,
 ): AsyncIterable<RecordedCall[]> {
   const slices = await slicesOf(store, range, sliceRows);
-  const profiles: Profiles = { list: [], byHash: new Map(), readingArguments: [] };
+  const profiles: Profiles = { list: [], byHash: new Map(), readingArguments: [], instances: new Map() };
   const pool = callPool();
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
     const known = profiles.list.length > MOST_KNOWN_PROFILES ? [] : [...profiles.byHash.keys()];
@@ -230,7 +232,7 @@ function* assemble(
   pool: RecordedCall[],
 ): Generator<RecordedCall[]> {
   const rows = indexRows(calls, profiles, sessions);
-  for (const order of chainOrders(rows, profiles.list)) {
+  for (const order of chainOrders(rows, profiles.instances.size)) {
     let filled = 0;
     // An index loop: iterating a typed array with for-of allocated an iterator result per call.
     for (let position = 0; position < order.length; position += 1) {
@@ -281,6 +283,8 @@ interface RowIndex {
   count: number;
   start: Int32Array;
   profile: Int32Array;
+  /** Each row's instance number (`Profile.instanceIndex`). */
+  instance: Int32Array;
   seq: Float64Array;
 }
 
@@ -292,6 +296,7 @@ function indexRows(bytes: Uint8Array, profiles: Profiles, sessions: Sessions): R
     count: 0,
     start: new Int32Array(capacity),
     profile: new Int32Array(capacity),
+    instance: new Int32Array(capacity),
     seq: new Float64Array(capacity),
   };
   const { reader } = rows;
@@ -302,6 +307,7 @@ function indexRows(bytes: Uint8Array, profiles: Profiles, sessions: Sessions): R
     const profile = profiles.byHash.get(hash);
     if (profile === undefined) throw new Error(`replay: a stored call has no profile (hash ${hash})`);
     rows.profile[row] = profile;
+    rows.instance[row] = (profiles.list[profile] as Profile).instanceIndex;
     rows.seq[row] = reader.uint64();
     reader.offset += 17; // decided_at, session and flags, read when the call is built
     reader.skipString(); // call id
@@ -315,28 +321,27 @@ function indexRows(bytes: Uint8Array, profiles: Profiles, sessions: Sessions): R
  * Per instance, row numbers + 1 placed by sequence number (dense per instance, so placing is
  * linear), 0 where no row is: a duplicated row (at-least-once ingest before a merge) lands on its twin.
  */
-function chainOrders(rows: RowIndex, profiles: readonly Profile[]): Int32Array[] {
-  const ranges = new Map<string, { lowest: number; highest: number }>();
+function chainOrders(rows: RowIndex, instances: number): Int32Array[] {
+  const lowest = new Float64Array(instances).fill(Number.POSITIVE_INFINITY);
+  const highest = new Float64Array(instances).fill(Number.NEGATIVE_INFINITY);
+  // The slice's instances in the order their first rows came, as the order calls are handed over.
+  const present: number[] = [];
   for (let row = 0; row < rows.count; row += 1) {
-    const instance = (profiles[rows.profile[row] as number] as Profile).instance;
+    const instance = rows.instance[row] as number;
     const seq = rows.seq[row] as number;
-    const range = ranges.get(instance);
-    if (range === undefined) ranges.set(instance, { lowest: seq, highest: seq });
-    else {
-      if (seq < range.lowest) range.lowest = seq;
-      if (seq > range.highest) range.highest = seq;
-    }
+    if (lowest[instance] === Number.POSITIVE_INFINITY) present.push(instance);
+    if (seq < (lowest[instance] as number)) lowest[instance] = seq;
+    if (seq > (highest[instance] as number)) highest[instance] = seq;
   }
-  const orders = new Map<string, { lowest: number; slots: Int32Array }>();
-  for (const [instance, range] of ranges) {
-    orders.set(instance, { lowest: range.lowest, slots: new Int32Array(range.highest - range.lowest + 1) });
+  const slots: Int32Array[] = [];
+  for (const instance of present) {
+    slots[instance] = new Int32Array((highest[instance] as number) - (lowest[instance] as number) + 1);
   }
   for (let row = 0; row < rows.count; row += 1) {
-    const instance = (profiles[rows.profile[row] as number] as Profile).instance;
-    const order = orders.get(instance) as { lowest: number; slots: Int32Array };
-    order.slots[(rows.seq[row] as number) - order.lowest] = row + 1;
+    const instance = rows.instance[row] as number;
+    (slots[instance] as Int32Array)[(rows.seq[row] as number) - (lowest[instance] as number)] = row + 1;
   }
-  return [...orders.values()].map((order) => order.slots);
+  return present.map((instance) => slots[instance] as Int32Array);
 }
 
 function fillCall(call: RecordedCall, rows: RowIndex, row: number, profiles: readonly Profile[]): void {
@@ -363,29 +368,39 @@ function fillCall(call: RecordedCall, rows: RowIndex, row: number, profiles: rea
   call.recordedShadow = profile.recordedShadow;
 }
 
-/** The slice's sessions by their hash. */
-type Sessions = Map<number, string>;
+/**
+ * The slice's sessions by their hash, and the one asked for last: a session's calls come in runs
+ * (each instance's calls in chain order), so most calls need no lookup.
+ */
+interface Sessions {
+  byKey: Map<number, string>;
+  lastKey: number;
+  last: string;
+}
 
 function sessionsOf(bytes: Uint8Array): Sessions {
-  const sessions: Sessions = new Map();
+  const byKey = new Map<number, string>();
   const reader = new RowBinaryReader(bytes);
   while (!reader.done) {
     const key = reader.uint64();
     const session = reader.string();
-    if (sessions.has(key)) {
+    if (byKey.has(key)) {
       // Two sessions with one 53-bit hash in one slice: astronomically unlikely, never a silent mix-up.
       throw new Error(
         `replay: two sessions share the hash ${key}; replay this window from --events or --kafka`,
       );
     }
-    sessions.set(key, session);
+    byKey.set(key, session);
   }
-  return sessions;
+  return { byKey, lastKey: -1, last: "" }; // keys are never negative
 }
 
 function sessionOf(sessions: Sessions, key: number): string {
-  const session = sessions.get(key);
+  if (key === sessions.lastKey) return sessions.last;
+  const session = sessions.byKey.get(key);
   if (session === undefined) throw new Error(`replay: a stored call has no session (hash ${key})`);
+  sessions.lastKey = key;
+  sessions.last = session;
   return session;
 }
 
@@ -395,6 +410,8 @@ interface Profiles {
   byHash: Map<number, number>;
   /** The hashes of profiles whose tool a policy checks the arguments of. */
   readingArguments: number[];
+  /** Every instance of the profiles, numbered in the order they came. */
+  instances: Map<string, number>;
 }
 
 /** The profiles of a query's answer, added to those already known. */
@@ -417,13 +434,22 @@ function addProfiles(
       );
     }
     profiles.byHash.set(hash, profiles.list.length);
-    const profile = profileOf(fields, key);
+    const profile = profileOf(fields, key, instanceIndexOf(profiles.instances, fields[0] as string));
     profiles.list.push(profile);
     if (readsArguments(profile.server, profile.tool)) profiles.readingArguments.push(hash);
   }
 }
 
-function profileOf(fields: string[], key: string): Profile {
+function instanceIndexOf(instances: Map<string, number>, instance: string): number {
+  let index = instances.get(instance);
+  if (index === undefined) {
+    index = instances.size;
+    instances.set(instance, index);
+  }
+  return index;
+}
+
+function profileOf(fields: string[], key: string, instanceIndex: number): Profile {
   const [
     instance,
     agent,
@@ -453,6 +479,7 @@ function profileOf(fields: string[], key: string): Profile {
   ];
   return {
     instance,
+    instanceIndex,
     agent,
     grant,
     server,
