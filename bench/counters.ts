@@ -1,9 +1,10 @@
 /**
  * The work this process does over a stretch of a benchmark: CPU time by kind of thread (from /proc,
- * thread-cpu.ts), and instructions and cycles from `perf stat` where the machine can count them. On a shared machine events per second swing with the neighbours' load: the
- * same code did 29k and then 44k Kafka events/s within an hour. Instructions per event stayed within
- * about 3 % for the same code side by side (up to 10 % under the heaviest contention), so they tell a
- * change in the code from a change in the machine (docs/PERFORMANCE.md, pipeline steps 16–19).
+ * thread-cpu.ts), and instructions and cycles from `perf stat` where the machine can count them.
+ * On a shared machine events per second swing with the neighbours' load: the same code did 29k and
+ * then 44k Kafka events/s within an hour. Instructions per event stayed within about 3 % for the
+ * same code side by side (up to 10 % under the heaviest contention), so they tell a change in the
+ * code from a change in the machine (docs/PERFORMANCE.md, pipeline steps 16–19).
  */
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
