@@ -8,10 +8,16 @@
  */
 import { createHash } from "node:crypto";
 import { type CollectedBatch, consumeEvents, type EventCollector, type Kafka } from "@tollgate/bus";
-import { concatRows, type EventRows, EventRowsWriter, RowBuffers } from "@tollgate/store";
+import { concatRows, type EventRows, RowBuffers } from "@tollgate/store";
 import { BatchGroups } from "./batch-groups.js";
 import type { RunningIngest } from "./spool-ingest.js";
-import { type Batch, type BatchContext, type IngestContext, storeBatch } from "./store-batch.js";
+import {
+  type Batch,
+  type BatchContext,
+  EventEncoder,
+  type IngestContext,
+  storeBatch,
+} from "./store-batch.js";
 
 export interface KafkaIngestOptions {
   kafka: Kafka;
@@ -93,15 +99,10 @@ interface EncodedEvents {
 type EncodedBatch = CollectedBatch<EncodedEvents>;
 
 function encodeEvents(messages: number, rowBuffers: RowBuffers): EventCollector<EncodedEvents> {
-  // Each event's message bytes are stored as they are: what the gateway sent, byte for byte.
-  const writer = new EventRowsWriter(messages, rowBuffers);
-  const createdAt: number[] = [];
+  const encoder = new EventEncoder(messages, rowBuffers);
   return {
-    add(event, payload) {
-      writer.add({ event, json: payload });
-      createdAt.push(event.time);
-    },
-    collected: () => ({ rows: writer.rows(), createdAt }),
+    add: (event, payload) => encoder.add(event, payload),
+    collected: () => ({ rows: encoder.rows(), createdAt: encoder.createdAt }),
   };
 }
 

@@ -5,11 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { type SpoolBatchRest, type SpoolPosition, SpoolReader } from "@tollgate/bus";
-import { EventRowsWriter, RowBuffers } from "@tollgate/store";
+import { RowBuffers } from "@tollgate/store";
 import type { DeadLetter } from "./dead-letters.js";
 import {
   type Batch,
   type BatchContext,
+  EventEncoder,
   type IngestContext,
   IngestStopped,
   storeBatch,
@@ -117,28 +118,24 @@ function isEmpty(batch: SpoolIngestBatch): boolean {
   return batch.rows.count === 0 && batch.deadLetters.length === 0;
 }
 
-/**
- * The next batch, each record encoded as it is read: what the gateway wrote, byte for byte, into
- * the rows, and the parsed event left to die young (docs/PERFORMANCE.md, pipeline step 19).
- */
+/** The next batch, each record encoded as it is read (`EventEncoder`). */
 async function readBatch(
   reader: SpoolReader,
   batchSize: number,
   rowBuffers: RowBuffers,
 ): Promise<SpoolIngestBatch> {
-  const rows = new EventRowsWriter(batchSize, rowBuffers);
-  const createdAt: number[] = [];
+  const encoder = new EventEncoder(batchSize, rowBuffers);
   // The token names the batch's records: the same records, read again after a crash, give the
   // same token. Hashed as they come, it is the hash of their names joined by commas.
   const names = createHash("sha256");
   const rest = await reader.readEach(batchSize, (record) => {
-    rows.add({ event: record.event, json: record.payload });
-    names.update(`${createdAt.length === 0 ? "" : ","}${record.origin.writer}:${record.origin.seq}`);
-    createdAt.push(record.event.time);
+    const separator = encoder.createdAt.length === 0 ? "" : ",";
+    names.update(`${separator}${record.origin.writer}:${record.origin.seq}`);
+    encoder.add(record.event, record.payload);
   });
   return {
-    rows: rows.rows(),
-    createdAt,
+    rows: encoder.rows(),
+    createdAt: encoder.createdAt,
     deadLetters: deadLettersOf(rest),
     token: `spool-${names.digest("hex").slice(0, 32)}`,
     position: rest.position,

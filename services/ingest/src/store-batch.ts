@@ -4,13 +4,14 @@
  * position only after this resolves, so a crash anywhere before that re-delivers the batch, and
  * ClickHouse's dedup (by event id, and by the batch token) makes the re-delivery harmless.
  */
-import type { EventRows, RowBuffers, Store } from "@tollgate/store";
+import type { TollgateEvent } from "@tollgate/events";
+import { type EventRows, EventRowsWriter, type RowBuffers, type Store } from "@tollgate/store";
 import type { DeadLetter, DeadLetterSink } from "./dead-letters.js";
 import type { IngestMetrics } from "./metrics.js";
 
 export interface Batch {
   /**
-   * The batch's events, already encoded for the store (`eventRows`): the spool encodes the next
+   * The batch's events, already encoded for the store (`EventEncoder`): ingest encodes the next
    * batch while ClickHouse stores this one.
    */
   rows: EventRows;
@@ -19,6 +20,30 @@ export interface Batch {
   deadLetters: DeadLetter[];
   /** Names the batch for ClickHouse's insert deduplication: the same range gives the same token. */
   token: string;
+}
+
+/**
+ * A batch's events encoded into rows as each is read, and when each was made: what both sources hand
+ * `storeBatch`. The JSON goes in as the gateway wrote it, byte for byte, and the parsed event need
+ * not outlive `add` (docs/PERFORMANCE.md, pipeline steps 17 and 19).
+ */
+export class EventEncoder {
+  readonly createdAt: number[] = [];
+  private readonly writer: EventRowsWriter;
+
+  /** `expected`: about how many events the batch will hold, to size its first buffer. */
+  constructor(expected: number, rowBuffers: RowBuffers) {
+    this.writer = new EventRowsWriter(expected, rowBuffers);
+  }
+
+  add(event: TollgateEvent, json: Uint8Array): void {
+    this.writer.add({ event, json });
+    this.createdAt.push(event.time);
+  }
+
+  rows(): EventRows {
+    return this.writer.rows();
+  }
 }
 
 export interface BatchContext {
