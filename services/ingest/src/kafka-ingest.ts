@@ -32,16 +32,23 @@ export interface KafkaIngestOptions {
  */
 const PARTITIONS_AT_ONCE = 64;
 /**
- * About two fetches (10 MB each by default): the next fetch is read, checked and encoded while the
- * last one is stored. With none in flight, kafkajs fetched only once the last fetch was stored and
- * committed, and the main thread idled a third of the time (docs/PERFORMANCE.md, pipeline step 11).
+ * What one fetch may carry, all partitions together, and so what one insert holds: about 25,000
+ * events of 900 bytes. kafkajs's default, 10 MB, made inserts of about 9,000 events, and ClickHouse
+ * spent as much CPU merging their parts as inserting them; at 24 MiB merges cost about half as much
+ * per event (docs/PERFORMANCE.md, pipeline step 20).
  */
-const EVENTS_IN_FLIGHT = 20_000;
+const FETCH_BYTES = 24 * 1024 * 1024;
+/**
+ * About two fetches: the next fetch is read, checked and encoded while the last one is stored.
+ * With none in flight, kafkajs fetched only once the last fetch was stored and committed, and the
+ * main thread idled a third of the time (docs/PERFORMANCE.md, pipeline step 11).
+ */
+const EVENTS_IN_FLIGHT = 50_000;
 /**
  * What one fetch may take of a partition (kafkajs's default is 1 MiB). Partitions fill unevenly,
  * since events are keyed by session: once the light ones are read, a fetch of 1 MiB per partition
  * carried only a few thousand events, and ingest waited on the broker between them. A fetch is
- * still capped at 10 MB in all (kafkajs's `maxBytes`), so memory is bounded as before.
+ * still capped in all (FETCH_BYTES), so memory stays bounded.
  */
 const BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
@@ -69,6 +76,7 @@ export async function ingestFromKafka(
     partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
     maxEventsInFlight: EVENTS_IN_FLIGHT,
     maxBytesPerPartition: BYTES_PER_PARTITION,
+    maxBytes: FETCH_BYTES,
     collect: (messages) => encodeEvents(messages, rowBuffers),
     handle: (batch) => groups.add(batch),
     onBatchError: (error) => context.log(`tollgate ingest: batch not stored, will retry: ${String(error)}`),

@@ -97,6 +97,8 @@ export interface ConsumeEventsOptions<Collected = EventList> {
   heartbeatIntervalMs?: number;
   /** Caps a fetch, so a batch's handler sees at most about this much per partition. Default: 1 MiB. */
   maxBytesPerPartition?: number;
+  /** Caps a whole fetch, all partitions together. Default: 10 MB (kafkajs's). */
+  maxBytes?: number;
   /** How long the broker holds a fetch open waiting for new events. Default: 500 ms. */
   maxWaitTimeMs?: number;
   /** Default: 1. */
@@ -149,6 +151,7 @@ export async function consumeEvents<Collected extends object>(
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
     heartbeatInterval: heartbeatIntervalMs,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    maxBytes: options.maxBytes ?? 10_485_760,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
     allowAutoTopicCreation: false,
   });
