@@ -32,10 +32,10 @@ export interface KafkaIngestOptions {
  */
 const PARTITIONS_AT_ONCE = 64;
 /**
- * What one fetch may carry, all partitions together, and so what one insert holds: about 25,000
- * events of 900 bytes. kafkajs's default, 10 MB, made inserts of about 9,000 events, and ClickHouse
- * spent as much CPU merging their parts as inserting them; at 24 MiB merges cost about half as much
- * per event (docs/PERFORMANCE.md, pipeline step 20).
+ * What one fetch may carry, all partitions together, and so what one insert holds: about 22,000
+ * events (a record of about 1.1 kB). kafkajs's default, 10 MB, made inserts of about 9,000 events,
+ * and ClickHouse spent as much CPU merging their parts as inserting them; at 24 MiB merges cost
+ * about half as much per event (docs/PERFORMANCE.md, pipeline step 20).
  */
 const FETCH_BYTES = 24 * 1024 * 1024;
 /**
