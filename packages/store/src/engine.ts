@@ -10,8 +10,6 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
-import { drainPending } from "chdb";
-import { createChdbConnection } from "chdb/connection";
 import { EnginePathError, messageOf, StoreUnavailableError } from "./errors.js";
 import type { RowLayout } from "./rows.js";
 import type { InsertSettings } from "./settings.js";
@@ -76,8 +74,24 @@ export function openHttpEngine(url: string): Engine {
   return { client, target: { kind: "http", url: withoutPassword(url) }, release: () => client.close() };
 }
 
+/**
+ * chDB's native engine, loaded by the first chDB store a process opens, not by importing the store
+ * package. The engine binds one data directory per process: after a worker thread that had merely
+ * loaded the module ended, the main thread's next query never answered (seen with replay's
+ * workers, which read through the main thread's store and import this package only for its
+ * constants and types).
+ */
+async function chdbModules() {
+  const [{ drainPending }, { createChdbConnection }] = await Promise.all([
+    import("chdb"),
+    import("chdb/connection"),
+  ]);
+  return { drainPending, createChdbConnection };
+}
+
 export async function openChdbEngine(directory: string): Promise<Engine> {
   const path = resolve(directory);
+  const { drainPending, createChdbConnection } = await chdbModules();
   await draining;
   takeSlot(path);
   let client: ClickHouseClient;
