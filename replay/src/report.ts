@@ -13,8 +13,8 @@ import type {
   ReplayFilter,
   ReplayWindow,
 } from "./recorded.js";
-import { Reservoir, seededRandom } from "./sample.js";
-import { type GroupCount, Tally } from "./tally.js";
+import { BottomK, SamplePriorities } from "./sample.js";
+import { type GroupCount, type GroupParts, Tally } from "./tally.js";
 import { type Timeline, TimelineBuilder } from "./timeline.js";
 import type { Verdict } from "./verdict.js";
 
@@ -140,16 +140,46 @@ export interface ReportContext {
   samplesPerCell: number;
 }
 
+/** How changed calls changed: the summary but for `calls`, which counts every call. */
+export type ChangeCounts = Omit<ReplaySummary, "calls">;
+
+/**
+ * Everything a builder counted: plain data (arrays, numbers, strings, plain objects; no Map/Set/
+ * functions), so it survives postMessage. Builders that replayed disjoint sets of instances absorb
+ * each other's parts into the report one builder would have built over all their calls.
+ */
+export interface ReportParts {
+  calls: number;
+  replayed: number;
+  approvals: number;
+  checked: number;
+  mismatches: number;
+  changes: ChangeCounts;
+  /** matrix[before][after], indexed like CATEGORIES. */
+  matrix: number[][];
+  /** The cascades among the matrix's calls, indexed likewise. */
+  cascades: number[][];
+  /** Each changed cell's sampled examples, in no particular order. */
+  samples: { before: Category; after: Category; examples: CallExample[] }[];
+  /** The earliest mismatches' examples, in no particular order. */
+  mismatchExamples: MismatchExample[];
+  recordedDigests: { digest: string; calls: number }[];
+  unverified: { digest: string; calls: number }[];
+  notReplayable: { reason: string; calls: number }[];
+  attribution: { rules: GroupParts[]; tools: GroupParts[]; agents: GroupParts[]; grants: GroupParts[] };
+  timeline: Timeline;
+}
+
 const MISMATCH_EXAMPLES = 10;
 
 export class ReportBuilder implements ReplayObserver {
   private readonly matrix = CATEGORIES.map(() => CATEGORIES.map(() => 0));
   private readonly cascadeCells = CATEGORIES.map(() => CATEGORIES.map(() => 0));
   /** By cell, `before * CATEGORIES.length + after`. */
-  private readonly samples: (Reservoir<CallExample> | undefined)[] = [];
+  private readonly samples: (BottomK<CallExample> | undefined)[] = [];
+  private readonly priorities: SamplePriorities;
   /** `before rule → after rule` keys, built once per pair of rules rather than once per call. */
   private readonly ruleKeys = new Map<string, Map<string, string>>();
-  private readonly random: () => number;
   private readonly rules = new Tally();
   private readonly tools = new Tally();
   private readonly agents = new Tally();
@@ -158,15 +188,15 @@ export class ReportBuilder implements ReplayObserver {
   private readonly unverifiedDigests = new Map<string, number>();
   private readonly recordedDigests = new Map<string, number>();
   private readonly digestRun = { digest: "", calls: 0 };
-  private readonly mismatchExamples: MismatchExample[] = [];
+  /** The earliest by (at, instance, seq): the same ten however the calls were split among builders. */
+  private readonly mismatchExamples = new BottomK<MismatchExample>(MISMATCH_EXAMPLES);
   private readonly timeline: TimelineBuilder;
   private calls = 0;
   private replayed = 0;
   private approvals = 0;
   private checked = 0;
   private mismatches = 0;
-  private readonly summary: ReplaySummary = {
-    calls: 0,
+  private readonly changes: ChangeCounts = {
     changed: 0,
     newlyAllowed: 0,
     newlyBlocked: 0,
@@ -178,7 +208,7 @@ export class ReportBuilder implements ReplayObserver {
     /** Only calls matching the filter are reported; all are replayed (counters are shared). */
     private readonly reported: (call: RecordedCall) => boolean,
   ) {
-    this.random = seededRandom(context.seed);
+    this.priorities = new SamplePriorities(context.seed);
     this.timeline = new TimelineBuilder(context.window);
   }
 
@@ -199,8 +229,10 @@ export class ReportBuilder implements ReplayObserver {
   mismatch(mismatch: Mismatch): void {
     this.checked += 1;
     this.mismatches += 1;
-    if (this.mismatchExamples.length < MISMATCH_EXAMPLES)
-      this.mismatchExamples.push(mismatchExample(mismatch));
+    const { at, instance, seq } = mismatch.call;
+    if (this.mismatchExamples.takes(at, instance, seq)) {
+      this.mismatchExamples.keep(at, instance, seq, mismatchExample(mismatch));
+    }
   }
 
   verified(_call: RecordedCall): void {
@@ -217,6 +249,69 @@ export class ReportBuilder implements ReplayObserver {
 
   unreplayable(call: RecordedCall, reason: string): void {
     if (this.reported(call) && !call.approved) this.count(this.notReplayable, reason);
+  }
+
+  /** What this builder has counted so far, as plain data: a copy, so counting can go on after. */
+  parts(): ReportParts {
+    this.endDigestRun();
+    return {
+      calls: this.calls,
+      replayed: this.replayed,
+      approvals: this.approvals,
+      checked: this.checked,
+      mismatches: this.mismatches,
+      changes: { ...this.changes },
+      matrix: this.matrix.map((row) => [...row]),
+      cascades: this.cascadeCells.map((row) => [...row]),
+      samples: this.sampleParts(),
+      mismatchExamples: this.mismatchExamples.items,
+      recordedDigests: [...this.recordedDigests].map(([digest, calls]) => ({ digest, calls })),
+      unverified: [...this.unverifiedDigests].map(([digest, calls]) => ({ digest, calls })),
+      notReplayable: [...this.notReplayable].map(([reason, calls]) => ({ reason, calls })),
+      attribution: {
+        rules: this.rules.parts(),
+        tools: this.tools.parts(),
+        agents: this.agents.parts(),
+        grants: this.grants.parts(),
+      },
+      timeline: this.timeline.parts(),
+    };
+  }
+
+  /** Adds another builder's parts (same ReportContext) to this one's counts. */
+  absorb(parts: ReportParts): void {
+    this.calls += parts.calls;
+    this.replayed += parts.replayed;
+    this.approvals += parts.approvals;
+    this.checked += parts.checked;
+    this.mismatches += parts.mismatches;
+    const { changes } = this;
+    changes.changed += parts.changes.changed;
+    changes.newlyAllowed += parts.changes.newlyAllowed;
+    changes.newlyBlocked += parts.changes.newlyBlocked;
+    changes.cascades += parts.changes.cascades;
+    addMatrix(this.matrix, parts.matrix);
+    addMatrix(this.cascadeCells, parts.cascades);
+    for (const { before, after, examples } of parts.samples) {
+      const sample = this.sampleOf(categoryIndex(before) * CATEGORIES.length + categoryIndex(after));
+      for (const example of examples) {
+        const priority = this.admitted(sample, example);
+        if (priority !== undefined) sample.keep(priority, example.instance, example.seq, example);
+      }
+    }
+    for (const example of parts.mismatchExamples) {
+      if (this.mismatchExamples.takes(example.at, example.instance, example.seq)) {
+        this.mismatchExamples.keep(example.at, example.instance, example.seq, example);
+      }
+    }
+    for (const { digest, calls } of parts.recordedDigests) this.count(this.recordedDigests, digest, calls);
+    for (const { digest, calls } of parts.unverified) this.count(this.unverifiedDigests, digest, calls);
+    for (const { reason, calls } of parts.notReplayable) this.count(this.notReplayable, reason, calls);
+    this.rules.absorb(parts.attribution.rules);
+    this.tools.absorb(parts.attribution.tools);
+    this.agents.absorb(parts.attribution.agents);
+    this.grants.absorb(parts.attribution.grants);
+    this.timeline.absorb(parts.timeline);
   }
 
   /** `source` is described after reading: a topic's offsets or a skipped message are known only then. */
@@ -242,11 +337,15 @@ export class ReportBuilder implements ReplayObserver {
         calls: this.calls,
         replayed: this.replayed,
         approvals: this.approvals,
-        notReplayable: [...this.notReplayable].map(([reason, calls]) => ({ reason, calls })),
+        notReplayable: mostCalls(this.notReplayable).map(([reason, calls]) => ({ reason, calls })),
         unverified: digestCounts(this.unverifiedDigests, names),
       },
-      selfCheck: { checked: this.checked, mismatches: this.mismatches, examples: this.mismatchExamples },
-      summary: { ...this.summary, calls: this.calls },
+      selfCheck: {
+        checked: this.checked,
+        mismatches: this.mismatches,
+        examples: this.mismatchExamples.items.sort(byCall),
+      },
+      summary: { calls: this.calls, ...this.changes },
       categories: CATEGORIES,
       matrix: this.matrix,
       transitions: this.transitions(),
@@ -264,12 +363,12 @@ export class ReportBuilder implements ReplayObserver {
     const { call, before, after, cascade } = comparison;
     const newlyAllowed = !letsThrough(before) && letsThrough(after);
     const newlyBlocked = letsThrough(before) && !letsThrough(after);
-    const { summary } = this;
-    summary.changed += 1;
-    if (newlyAllowed) summary.newlyAllowed += 1;
-    if (newlyBlocked) summary.newlyBlocked += 1;
+    const { changes } = this;
+    changes.changed += 1;
+    if (newlyAllowed) changes.newlyAllowed += 1;
+    if (newlyBlocked) changes.newlyBlocked += 1;
     if (cascade) {
-      summary.cascades += 1;
+      changes.cascades += 1;
       (this.cascadeCells[row] as number[])[column] = ((this.cascadeCells[row] as number[])[column] ?? 0) + 1;
     }
     const change = { session: call.session, newlyAllowed, newlyBlocked, cascade };
@@ -277,13 +376,36 @@ export class ReportBuilder implements ReplayObserver {
     this.tools.add(call.tool, change);
     this.agents.add(call.agent, change);
     this.grants.add(call.grant, change);
-    const cell = row * CATEGORIES.length + column;
-    let reservoir = this.samples[cell];
-    if (reservoir === undefined) {
-      reservoir = new Reservoir(this.context.samplesPerCell, this.random);
-      this.samples[cell] = reservoir;
+    const sample = this.sampleOf(row * CATEGORIES.length + column);
+    // Built only if taken: most changed calls of a large cell are refused.
+    const priority = this.admitted(sample, call);
+    if (priority !== undefined) sample.keep(priority, call.instance, call.seq, callExample(comparison));
+  }
+
+  /** The call's sampling priority if the sample takes it, undefined if it refuses it. */
+  private admitted(sample: BottomK<CallExample>, call: ExampleCall): number | undefined {
+    const priority = this.priorities.of(call.instance, call.seq);
+    return sample.takes(priority, call.instance, call.seq) ? priority : undefined;
+  }
+
+  private sampleOf(cell: number): BottomK<CallExample> {
+    let sample = this.samples[cell];
+    if (sample === undefined) {
+      sample = new BottomK(this.context.samplesPerCell);
+      this.samples[cell] = sample;
     }
-    reservoir.offer(() => callExample(comparison));
+    return sample;
+  }
+
+  private sampleParts(): ReportParts["samples"] {
+    const parts: ReportParts["samples"] = [];
+    this.samples.forEach((sample, cell) => {
+      if (sample === undefined) return;
+      const before = CATEGORIES[Math.floor(cell / CATEGORIES.length)] as Category;
+      const after = CATEGORIES[cell % CATEGORIES.length] as Category;
+      parts.push({ before, after, examples: sample.items });
+    });
+    return parts;
   }
 
   private ruleKey(before: string, after: string): string {
@@ -306,9 +428,7 @@ export class ReportBuilder implements ReplayObserver {
       CATEGORIES.forEach((after, column) => {
         const calls = this.matrix[row]?.[column] ?? 0;
         if (before === after || calls === 0) return;
-        const examples = [...(this.samples[row * CATEGORIES.length + column]?.items ?? [])].sort(
-          (a, b) => a.at - b.at,
-        );
+        const examples = (this.samples[row * CATEGORIES.length + column]?.items ?? []).sort(byCall);
         cells.push({ before, after, calls, cascades: this.cascadeCells[row]?.[column] ?? 0, examples });
       });
     });
@@ -333,17 +453,40 @@ export class ReportBuilder implements ReplayObserver {
   private endDigestRun(): void {
     const run = this.digestRun;
     if (run.calls === 0) return;
-    this.recordedDigests.set(run.digest, (this.recordedDigests.get(run.digest) ?? 0) + run.calls);
+    this.count(this.recordedDigests, run.digest, run.calls);
     run.calls = 0;
   }
 
-  private count(counts: Map<string, number>, key: string): void {
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+  private count(counts: Map<string, number>, key: string, calls = 1): void {
+    counts.set(key, (counts.get(key) ?? 0) + calls);
   }
 }
 
-function digestCounts(counts: Map<string, number>, names: ReadonlyMap<string, string>) {
-  return [...counts].map(([digest, calls]) => ({ digest, name: names.get(digest), calls }));
+function addMatrix(into: number[][], more: readonly (readonly number[])[]): void {
+  more.forEach((row, index) => {
+    const mine = into[index] as number[];
+    row.forEach((count, column) => {
+      mine[column] = (mine[column] ?? 0) + count;
+    });
+  });
+}
+
+/** Most calls first, ties by key: a map's order is its insertion order, which differs between builders. */
+function mostCalls(counts: ReadonlyMap<string, number>): [string, number][] {
+  return [...counts].sort(([keyA, a], [keyB, b]) => b - a || compareStrings(keyA, keyB));
+}
+
+function digestCounts(counts: ReadonlyMap<string, number>, names: ReadonlyMap<string, string>) {
+  return mostCalls(counts).map(([digest, calls]) => ({ digest, name: names.get(digest), calls }));
+}
+
+/** Time order, made total by (instance, seq): examples at the same millisecond sort the same everywhere. */
+function byCall(a: ExampleCall, b: ExampleCall): number {
+  return a.at - b.at || compareStrings(a.instance, b.instance) || a.seq - b.seq;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function exampleCall(call: RecordedCall): ExampleCall {

@@ -70,6 +70,34 @@ export class TimelineBuilder {
     return { bucketMs: this.bucketMs, buckets: this.buckets };
   }
 
+  /** A copy: the counts go on changing as calls are added, the parts must not. */
+  parts(): Timeline {
+    return {
+      bucketMs: this.bucketMs,
+      buckets: this.buckets.map((bucket) => ({
+        t: bucket.t,
+        before: [...bucket.before],
+        after: [...bucket.after],
+      })),
+    };
+  }
+
+  /** Adds another builder's counts; the same window gives the same buckets, so they add one to one. */
+  absorb(parts: Timeline): void {
+    const sameBuckets =
+      parts.bucketMs === this.bucketMs &&
+      parts.buckets.length === this.buckets.length &&
+      parts.buckets[0]?.t === this.start;
+    if (!sameBuckets) {
+      throw new Error("timeline: cannot absorb the counts of another window");
+    }
+    parts.buckets.forEach((bucket, index) => {
+      const mine = this.buckets[index] as TimelineBucket;
+      addInto(mine.before, bucket.before);
+      addInto(mine.after, bucket.after);
+    });
+  }
+
   /** Calls outside the window's buckets (a warm-up straggler) count in the nearest one. */
   private bucketAt(at: number): TimelineBucket {
     const index = Math.min(
@@ -78,4 +106,10 @@ export class TimelineBuilder {
     );
     return this.buckets[index] as TimelineBucket;
   }
+}
+
+function addInto(counts: number[], more: readonly number[]): void {
+  more.forEach((count, index) => {
+    counts[index] = (counts[index] ?? 0) + count;
+  });
 }
