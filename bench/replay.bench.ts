@@ -8,6 +8,7 @@
  * .cache/bench/; its rows carry the columns replay and forensics read, with `{}` as event JSON.
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import {
   type CompiledPolicy,
@@ -17,7 +18,14 @@ import {
   initialState,
   loadPolicyFile,
 } from "@tollgate/policy";
-import { type ReplayReport, runReplay, seededRandom, storeSource } from "@tollgate/replay";
+import {
+  type ReplayOptions,
+  type ReplayReport,
+  runParallelReplay,
+  runReplay,
+  seededRandom,
+  storeSource,
+} from "@tollgate/replay";
 import { openStore, type Store } from "@tollgate/store";
 import { startCounting, type WorkReading, workFigures } from "./counters.js";
 import type { Figure } from "./policy.bench.js";
@@ -74,13 +82,22 @@ export async function runReplayBench(): Promise<Figure[]> {
       from: START + 3 * 86_400_000,
       to: START + 4 * 86_400_000,
     });
-    const week = await timedReplay(store, live, candidate, { from: START, to: START + WEEK });
+    const wholeWeek = { from: START, to: START + WEEK };
+    const week = await timedReplay(store, live, candidate, wholeWeek);
+    const threads = availableParallelism();
+    const parallel = await timedReplay(store, live, candidate, wholeWeek, threads);
     figures.push(
       {
         name: `replay a week (${(week.report.summary.calls / 1e6).toFixed(1)}M calls), chDB → decide`,
         value: week.report.summary.calls / week.seconds,
         unit: " calls/s",
-        note: `${week.seconds.toFixed(1)} s; self-check ${week.report.selfCheck.mismatches} mismatches; ${week.report.summary.changed} changed`,
+        note: `one thread; ${week.seconds.toFixed(1)} s; self-check ${week.report.selfCheck.mismatches} mismatches; ${week.report.summary.changed} changed`,
+      },
+      {
+        name: `  the same on ${threads} worker threads`,
+        value: parallel.report.summary.calls / parallel.seconds,
+        unit: " calls/s",
+        note: `goal ≥ 1,000,000; ${parallel.seconds.toFixed(1)} s; self-check ${parallel.report.selfCheck.mismatches} mismatches; ${parallel.report.summary.changed} changed`,
       },
       {
         name: "replay one day of it",
@@ -89,6 +106,7 @@ export async function runReplayBench(): Promise<Figure[]> {
         note: `${(day.report.summary.calls / 1e6).toFixed(2)}M calls in ${day.seconds.toFixed(1)} s`,
       },
       ...workFigures(week.work, week.report.summary.calls, "call", "week: "),
+      ...workFigures(parallel.work, parallel.report.summary.calls, "call", `week on ${threads} threads: `),
       { name: "peak live heap, one-day window", value: day.peakHeap, unit: "B" },
       { name: "peak live heap, whole week", value: week.peakHeap, unit: "B" },
       { name: "peak RSS, whole week", value: week.peakRss, unit: "B" },
@@ -104,6 +122,8 @@ async function timedReplay(
   live: CompiledPolicy,
   candidate: CompiledPolicy,
   window: { from: number; to: number },
+  /** Worker threads; without, the replay runs on this thread. */
+  threads?: number,
 ): Promise<{
   report: ReplayReport;
   seconds: number;
@@ -126,7 +146,7 @@ async function timedReplay(
   };
   const counting = await startCounting();
   const started = performance.now();
-  const report = await runReplay(storeSource(store), {
+  const options: ReplayOptions = {
     candidate,
     baselines: [live],
     window,
@@ -134,7 +154,11 @@ async function timedReplay(
     id: "bench",
     createdAt: Date.now(),
     tollgateVersion: "bench",
-  });
+  };
+  const report =
+    threads === undefined
+      ? await runReplay(storeSource(store), options)
+      : await runParallelReplay(store, { ...options, threads });
   const seconds = (performance.now() - started) / 1000;
   const work = await counting.stop();
   sample();

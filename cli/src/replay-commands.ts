@@ -90,6 +90,12 @@ function withReplayOptions(command: Command): Command {
     )
     .addOption(new Option("--seed <n>", "seed of the example sample").argParser(integer))
     .addOption(new Option("--samples <n>", "examples per changed cell").argParser(positiveInteger))
+    .addOption(
+      new Option(
+        "--threads <n>",
+        "with the store: worker threads, each replaying some gateway instances (default: the cores, at most 4)",
+      ).argParser(positiveInteger),
+    )
     .option("--no-progress", "no progress bar on stderr")
     .exitOverride();
 }

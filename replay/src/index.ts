@@ -14,6 +14,7 @@ export {
   type ReplayObserver,
   type ReplayPolicies,
 } from "./engine.js";
+export { type ParallelReplayOptions, runParallelReplay } from "./parallel/run-parallel.js";
 export type {
   RecordedCall,
   RecordedShadow,
@@ -49,7 +50,7 @@ export { seededRandom } from "./sample.js";
 export { eventsSource, recordedCallOf } from "./sources/events.js";
 export { eventsFileSource, spoolSource } from "./sources/files.js";
 export { type KafkaSourceOptions, kafkaSource } from "./sources/kafka.js";
-export { type StoreSourceOptions, storeSource } from "./sources/store.js";
+export { type ReplayStore, type StoreSourceOptions, storeSource } from "./sources/store.js";
 export type { GroupCount } from "./tally.js";
 export type { Timeline, TimelineBucket } from "./timeline.js";
 export {

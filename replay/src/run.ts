@@ -70,29 +70,20 @@ export const DEFAULT_SEED = 1;
 export const DEFAULT_SAMPLES_PER_CELL = 5;
 
 export async function runReplay(source: CallSource, options: ReplayOptions): Promise<ReplayReport> {
-  const policies: ReplayPolicies = {
-    candidate: options.candidate,
-    baselines: new Map(options.baselines.map((policy) => [policy.digest, policy])),
-  };
-  const warmupFrom = options.window.from - warmupMs(options);
-  const filter = options.filter ?? {};
-  const builder = new ReportBuilder(
-    {
-      id: options.id,
-      createdAt: options.createdAt,
-      tollgateVersion: options.tollgateVersion,
-      candidate: refOf(options.candidate),
-      baselines: options.baselines.map(refOf),
-      window: options.window,
-      warmupFrom,
-      filter,
-      seed: options.seed ?? DEFAULT_SEED,
-      samplesPerCell: options.samplesPerCell ?? DEFAULT_SAMPLES_PER_CELL,
-    },
-    (call) => matchesFilter(call, filter),
-  );
-  const replayer = new Replayer(policies, builder, options.pruneEvery);
-  const range = { from: warmupFrom, to: options.window.to };
+  const builder = reportBuilderFor(options);
+  await foldCalls(source, options, builder);
+  return finishReport(builder, source.describe(), source, options);
+}
+
+/** The calls of the window and its warm-up, from `source`, folded through the engine into `builder`. */
+export async function foldCalls(
+  source: CallSource,
+  options: ReplayOptions,
+  builder: ReportBuilder,
+): Promise<void> {
+  const replayer = new Replayer(policiesOf(options), builder, options.pruneEvery);
+  const range = replayRange(options);
+  const warmupFrom = range.from;
   let warmed = 0;
   let replayed = 0;
   for await (const batch of source.calls(range, (server, tool) => replayer.readsArguments(server, tool))) {
@@ -121,13 +112,58 @@ export async function runReplay(source: CallSource, options: ReplayOptions): Pro
       });
     }
   }
-  return withEventIds(builder.build(await namesOf(source, options), source.describe()), source, range);
+}
+
+/** A report builder for this replay, empty: `foldCalls` fills it, or `absorb` adds others' counts. */
+export function reportBuilderFor(options: ReplayOptions): ReportBuilder {
+  const filter = options.filter ?? {};
+  return new ReportBuilder(
+    {
+      id: options.id,
+      createdAt: options.createdAt,
+      tollgateVersion: options.tollgateVersion,
+      candidate: refOf(options.candidate),
+      baselines: options.baselines.map(refOf),
+      window: options.window,
+      warmupFrom: replayRange(options).from,
+      filter,
+      seed: options.seed ?? DEFAULT_SEED,
+      samplesPerCell: options.samplesPerCell ?? DEFAULT_SAMPLES_PER_CELL,
+    },
+    (call) => matchesFilter(call, filter),
+  );
+}
+
+/**
+ * The report from what `builder` counted: policy names and, for a source that read calls without
+ * them, the examples' event ids come from `lookups`.
+ */
+export async function finishReport(
+  builder: ReportBuilder,
+  described: ReplaySource,
+  lookups: Pick<CallSource, "policyNames" | "eventIds">,
+  options: ReplayOptions,
+): Promise<ReplayReport> {
+  const report = builder.build(await namesOf(lookups, options), described);
+  return withEventIds(report, lookups, replayRange(options));
+}
+
+/** The window with its warm-up before it: one longest window of either policy. */
+export function replayRange(options: ReplayOptions): ReplayWindow {
+  return { from: options.window.from - warmupMs(options), to: options.window.to };
+}
+
+function policiesOf(options: ReplayOptions): ReplayPolicies {
+  return {
+    candidate: options.candidate,
+    baselines: new Map(options.baselines.map((policy) => [policy.digest, policy])),
+  };
 }
 
 /** Fills in the event ids of the examples when the source read calls without them. */
 async function withEventIds(
   report: ReplayReport,
-  source: CallSource,
+  source: Pick<CallSource, "eventIds">,
   range: ReplayWindow,
 ): Promise<ReplayReport> {
   const examples = [...report.transitions.flatMap((cell) => cell.examples), ...report.selfCheck.examples];
@@ -147,7 +183,10 @@ function refOf(policy: CompiledPolicy): PolicyRef {
   return { name: policy.name, digest: policy.digest, source: policy.source };
 }
 
-async function namesOf(source: CallSource, options: ReplayOptions): Promise<ReadonlyMap<string, string>> {
+async function namesOf(
+  source: Pick<CallSource, "policyNames">,
+  options: ReplayOptions,
+): Promise<ReadonlyMap<string, string>> {
   const names = new Map(await source.policyNames());
   for (const policy of [options.candidate, ...options.baselines]) names.set(policy.digest, policy.name);
   return names;

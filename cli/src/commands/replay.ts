@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { createKafka, KafkaLogLevel } from "@tollgate/bus";
 import { GATEWAY_VERSION } from "@tollgate/gateway";
 import { type CompiledPolicy, formatProblem, readPolicyFile } from "@tollgate/policy";
@@ -16,6 +17,7 @@ import {
   kafkaSource,
   parseThreshold,
   type ReplayFilter,
+  type ReplayOptions,
   type ReplayProgress,
   type ReplayReport,
   ReplaySourceError,
@@ -23,9 +25,9 @@ import {
   type ReportFormat,
   renderReport,
   reportRecord,
+  runParallelReplay,
   runReplay,
   spoolSource,
-  storeSource,
   type Threshold,
   ThresholdError,
   type Verdict,
@@ -55,9 +57,17 @@ export interface ReplayCommandOptions extends ReplayWindowOptions, ReplaySourceO
   minCoverage: number;
   seed?: number;
   samples?: number;
+  /** Worker threads for a replay from the store (default: DEFAULT_THREADS). */
+  threads?: number;
   save?: boolean;
   progress?: boolean;
 }
+
+/**
+ * Worker threads of a replay from the store, by default: one per core, since deciding is what
+ * bounds a replay; at most 4, so that a gate on a large shared CI runner leaves it cores.
+ */
+const DEFAULT_THREADS = Math.min(availableParallelism(), 4);
 
 export interface ReplayOutcome {
   report: ReplayReport;
@@ -109,22 +119,24 @@ async function replayLocally(
   judged: (report: ReplayReport) => ReplayOutcome,
 ): Promise<ReplayOutcome> {
   const store = sourceKind(options) === "store" ? await openReplayStore(options.store) : undefined;
-  const source = store !== undefined ? storeSource(store) : otherSource(options);
   const progress = options.progress === true && process.stderr.isTTY ? progressPrinter(window) : undefined;
   try {
+    const replayOptions: ReplayOptions = {
+      candidate,
+      baselines,
+      window,
+      filter: filterOf(options),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.samples === undefined ? {} : { samplesPerCell: options.samples }),
+      ...(progress === undefined ? {} : { onProgress: progress.update }),
+      id: randomUUID(),
+      createdAt: Date.now(),
+      tollgateVersion: GATEWAY_VERSION,
+    };
     const report = await asUsageError(
-      runReplay(source, {
-        candidate,
-        baselines,
-        window,
-        filter: filterOf(options),
-        ...(options.seed === undefined ? {} : { seed: options.seed }),
-        ...(options.samples === undefined ? {} : { samplesPerCell: options.samples }),
-        ...(progress === undefined ? {} : { onProgress: progress.update }),
-        id: randomUUID(),
-        createdAt: Date.now(),
-        tollgateVersion: GATEWAY_VERSION,
-      }),
+      store !== undefined
+        ? runParallelReplay(store, { ...replayOptions, threads: options.threads ?? DEFAULT_THREADS })
+        : runReplay(otherSource(options), replayOptions),
     );
     progress?.done();
     // Judged before it is saved, so that the stored report carries its verdict.

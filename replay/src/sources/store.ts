@@ -32,28 +32,54 @@ export const SLICE_ROWS = 1_000_000;
 const HOUR = 3_600_000;
 const RANGE = `type = 'call.decided'
   AND time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+/** The range of a source that reads only some gateway instances' calls (one worker's, parallel.ts). */
+const INSTANCES_RANGE = `${RANGE} AND gateway_instance IN {instances:Array(String)}`;
 
 /**
  * The slice's profiles not known from earlier slices: after the first slices, usually none, and
  * ClickHouse skips the GROUP BY over twelve columns for every row.
  */
-const PROFILES = `SELECT call_profile AS profile, ${CALL_PROFILE_COLUMNS}
-FROM events WHERE ${RANGE} AND call_profile NOT IN {known:Array(UInt64)}
+const profilesQuery = (range: string) => `SELECT call_profile AS profile, ${CALL_PROFILE_COLUMNS}
+FROM events WHERE ${range} AND call_profile NOT IN {known:Array(UInt64)}
 GROUP BY profile, ${CALL_PROFILE_COLUMNS}`;
 /** Beyond this many, the profiles query gets no list (the known ones come back and are skipped). */
 const MOST_KNOWN_PROFILES = 20_000;
 /** 53 bits, so JavaScript reads it exactly; the sessions query and the calls query agree on it. */
 const SESSION_KEY = "bitAnd(cityHash64(session_id), 9007199254740991)";
-const SESSIONS = `SELECT DISTINCT ${SESSION_KEY}, session_id FROM events WHERE ${RANGE}`;
+const sessionsQuery = (range: string) =>
+  `SELECT DISTINCT ${SESSION_KEY}, session_id FROM events WHERE ${range}`;
 /**
  * The call id and the arguments only where they are needed (an empty string, one byte, elsewhere):
  * call ids of held calls and their approvals, arguments of the profiles whose tool a policy checks
  * (known from the profiles query just before, so no query for the window's tools up front).
  */
-const CALLS = `SELECT call_profile, chain_seq, decided_at, ${SESSION_KEY}, toUInt8(notEmpty(redacted) * 2 + arguments_object),
+const callsQuery = (
+  range: string,
+) => `SELECT call_profile, chain_seq, decided_at, ${SESSION_KEY}, toUInt8(notEmpty(redacted) * 2 + arguments_object),
   if(outcome = 'approval_required' OR approval != '', call_id, ''),
   if(call_profile IN {argumentProfiles:Array(UInt64)}, arguments, '')
-FROM events WHERE ${RANGE}`;
+FROM events WHERE ${range}`;
+
+/** The queries of one source: over every instance's calls, or over some instances' only. */
+interface SourceQueries {
+  range: string;
+  /** Query parameters beyond the window's. */
+  params: Record<string, unknown>;
+  profiles: string;
+  sessions: string;
+  calls: string;
+}
+
+function queriesFor(instances: readonly string[] | undefined): SourceQueries {
+  const range = instances === undefined ? RANGE : INSTANCES_RANGE;
+  return {
+    range,
+    params: instances === undefined ? {} : { instances },
+    profiles: profilesQuery(range),
+    sessions: sessionsQuery(range),
+    calls: callsQuery(range),
+  };
+}
 
 interface Profile {
   instance: string;
@@ -83,16 +109,22 @@ interface Slice {
 export interface StoreSourceOptions {
   /** Rows per slice (default SLICE_ROWS): what one read holds in memory. */
   sliceRows?: number;
+  /** Only these gateway instances' calls (default: every instance's). */
+  instances?: readonly string[];
 }
 
-export function storeSource(store: Store, options: StoreSourceOptions = {}): CallSource {
+/** What the store source asks of a store: a worker thread's stand-in forwards just these (parallel.ts). */
+export type ReplayStore = Pick<Store, "target" | "select" | "selectRowBinary">;
+
+export function storeSource(store: ReplayStore, options: StoreSourceOptions = {}): CallSource {
   const sliceRows = options.sliceRows ?? SLICE_ROWS;
+  const queries = queriesFor(options.instances);
   return {
     describe(): ReplaySource {
       const where = store.target.kind === "http" ? store.target.url : `chDB ${store.target.path}`;
       return { kind: "clickhouse", detail: `${where}: events where type = 'call.decided', by time slice` };
     },
-    calls: (range, readsArguments) => storeCalls(store, range, readsArguments, sliceRows),
+    calls: (range, readsArguments) => storeCalls(store, queries, range, readsArguments, sliceRows),
     async eventIds(calls, range) {
       const rows = await store.select<{ instance: string; seq: string | number; id: string }>(
         `SELECT gateway_instance AS instance, chain_seq AS seq, any(event_id) AS id FROM events
@@ -122,26 +154,40 @@ export function storeSource(store: Store, options: StoreSourceOptions = {}): Cal
   };
 }
 
+/** The gateway instances with calls in `range`, busiest first: how parallel.ts shares them out. */
+export async function storeInstances(
+  store: ReplayStore,
+  range: ReplayWindow,
+): Promise<{ instance: string; calls: number }[]> {
+  const rows = await store.select<{ instance: string; calls: string | number }>(
+    `SELECT gateway_instance AS instance, count() AS calls FROM events WHERE ${RANGE}
+     GROUP BY instance ORDER BY calls DESC, instance`,
+    { from: range.from, to: range.to },
+  );
+  return rows.map((row) => ({ instance: row.instance, calls: Number(row.calls) }));
+}
+
 async function* storeCalls(
-  store: Store,
+  store: ReplayStore,
+  queries: SourceQueries,
   range: ReplayWindow,
   readsArguments: (server: string, tool: string) => boolean,
   sliceRows: number,
 ): AsyncIterable<RecordedCall[]> {
-  const slices = await slicesOf(store, range, sliceRows);
+  const slices = await slicesOf(store, queries, range, sliceRows);
   const profiles: Profiles = { list: [], byHash: new Map(), readingArguments: [], instances: new Map() };
   const pool = callPool();
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
     const known = profiles.list.length > MOST_KNOWN_PROFILES ? [] : [...profiles.byHash.keys()];
-    const window = { from: slice.from, to: slice.to };
+    const window = { from: slice.from, to: slice.to, ...queries.params };
     const [newProfiles, sessions] = await Promise.all([
-      store.selectRowBinary(PROFILES, { ...window, known }),
-      store.selectRowBinary(SESSIONS, window),
+      store.selectRowBinary(queries.profiles, { ...window, known }),
+      store.selectRowBinary(queries.sessions, window),
     ]);
     // Before the calls query, which asks for the arguments of the profiles that need them, and
     // before the next fetch, which leaves out this slice's profiles too.
     addProfiles(profiles, newProfiles, readsArguments);
-    const calls = await store.selectRowBinary(CALLS, {
+    const calls = await store.selectRowBinary(queries.calls, {
       ...window,
       argumentProfiles: profiles.readingArguments,
     });
@@ -157,8 +203,13 @@ async function* storeCalls(
 }
 
 /** Consecutive hours grouped up to `sliceRows`; a busier hour is split by its minutes. */
-async function slicesOf(store: Store, range: ReplayWindow, sliceRows: number): Promise<ReplayWindow[]> {
-  const hours = await histogram(store, range, "toStartOfHour");
+async function slicesOf(
+  store: ReplayStore,
+  queries: SourceQueries,
+  range: ReplayWindow,
+  sliceRows: number,
+): Promise<ReplayWindow[]> {
+  const hours = await histogram(store, queries, range, "toStartOfHour");
   const slices: ReplayWindow[] = [];
   let open: { from: number; rows: number } | undefined;
   for (const hour of hours) {
@@ -167,7 +218,7 @@ async function slicesOf(store: Store, range: ReplayWindow, sliceRows: number): P
     if (hour.rows > sliceRows) {
       if (open !== undefined) slices.push({ from: open.from, to: start });
       open = undefined;
-      slices.push(...(await minuteSlices(store, { from: start, to: end }, sliceRows)));
+      slices.push(...(await minuteSlices(store, queries, { from: start, to: end }, sliceRows)));
       continue;
     }
     if (open !== undefined && open.rows + hour.rows > sliceRows) {
@@ -183,8 +234,13 @@ async function slicesOf(store: Store, range: ReplayWindow, sliceRows: number): P
   return slices;
 }
 
-async function minuteSlices(store: Store, hour: ReplayWindow, sliceRows: number): Promise<ReplayWindow[]> {
-  const minutes = await histogram(store, hour, "toStartOfMinute");
+async function minuteSlices(
+  store: ReplayStore,
+  queries: SourceQueries,
+  hour: ReplayWindow,
+  sliceRows: number,
+): Promise<ReplayWindow[]> {
+  const minutes = await histogram(store, queries, hour, "toStartOfMinute");
   const slices: ReplayWindow[] = [];
   let from = hour.from;
   let rows = 0;
@@ -202,14 +258,15 @@ async function minuteSlices(store: Store, hour: ReplayWindow, sliceRows: number)
 }
 
 async function histogram(
-  store: Store,
+  store: ReplayStore,
+  queries: SourceQueries,
   range: ReplayWindow,
   bucket: "toStartOfHour" | "toStartOfMinute",
 ): Promise<{ start: number; rows: number }[]> {
   const rows = await store.select<{ start: string | number; rows: string | number }>(
     `SELECT toUnixTimestamp64Milli(toDateTime64(${bucket}(time), 3, 'UTC')) AS start, count() AS rows
-     FROM events WHERE ${RANGE} GROUP BY start ORDER BY start`,
-    { from: range.from, to: range.to },
+     FROM events WHERE ${queries.range} GROUP BY start ORDER BY start`,
+    { from: range.from, to: range.to, ...queries.params },
   );
   return rows.map((row) => ({ start: Number(row.start), rows: Number(row.rows) }));
 }

@@ -1,0 +1,59 @@
+/**
+ * A replay worker: the engine and a report builder over some gateway instances' calls, read
+ * through the main thread's store. It posts what it counted (`ReportParts`) and ends.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { type CompiledPolicy, compilePolicy } from "@tollgate/policy";
+import { foldCalls, type ReplayOptions, reportBuilderFor } from "../run.js";
+import { storeSource } from "../sources/store.js";
+import type { MainMessage, PolicyText, StoreMethod, WorkerMessage, WorkerTask } from "./protocol.js";
+import { RemoteStore } from "./remote-store.js";
+
+const port = parentPort;
+if (port === null) throw new Error("replay's worker module runs only in a worker thread");
+
+const task = workerData as WorkerTask;
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const store = new RemoteStore(task.target, (id: number, method: StoreMethod, query, params) =>
+  post({ type: "query", id, method, query, params }),
+);
+port.on("message", (message: MainMessage) => store.settle(message));
+
+try {
+  const options = optionsOf(task);
+  const builder = reportBuilderFor(options);
+  await foldCalls(
+    storeSource(store, { instances: task.instances, sliceRows: task.sliceRows }),
+    options,
+    builder,
+  );
+  post({ type: "done", parts: builder.parts() });
+} catch (error) {
+  post({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+}
+port.close();
+
+function optionsOf(task: WorkerTask): ReplayOptions {
+  return {
+    candidate: compiled(task.candidate),
+    baselines: task.baselines.map(compiled),
+    window: task.window,
+    filter: task.filter,
+    seed: task.seed,
+    samplesPerCell: task.samplesPerCell,
+    pruneEvery: task.pruneEvery,
+    onProgress: (progress) => post({ type: "progress", progress }),
+    id: task.id,
+    createdAt: task.createdAt,
+    tollgateVersion: task.tollgateVersion,
+  };
+}
+
+function compiled(text: PolicyText): CompiledPolicy {
+  const result = compilePolicy(text.doc, text.source);
+  if (!result.ok) throw new Error(`replay worker: ${text.source} no longer compiles`);
+  if (result.policy.digest !== text.digest) {
+    throw new Error(`replay worker: ${text.source} compiled to ${result.policy.digest}, not ${text.digest}`);
+  }
+  return result.policy;
+}
