@@ -84,6 +84,10 @@ export function cpuFigures(cpu: ThreadCpu | undefined, units: number, unit: stri
   const parts = (Object.keys(THREAD_KIND_LABELS) as ThreadKind[])
     .filter((kind) => cpu[kind] > 0)
     .map((kind) => `${THREAD_KIND_LABELS[kind]} ${perUnit(cpu[kind]).toFixed(2)}`);
+  // Threads that ended before the reading (replay's worker threads) count only in `all`.
+  const live = (Object.keys(THREAD_KIND_LABELS) as ThreadKind[]).reduce((sum, kind) => sum + cpu[kind], 0);
+  const ended = cpu.all - live;
+  if (perUnit(ended) >= 0.01) parts.push(`threads that ended (workers) ${perUnit(ended).toFixed(2)}`);
   return [
     {
       name: `  ${label}CPU per ${unit}, all threads`,

@@ -57,10 +57,7 @@ export async function runParallelReplay(
 }
 
 /** Instances (busiest first) to the share with the fewest calls so far: shares of about equal work. */
-function shareOut(
-  instances: readonly { instance: string; calls: number }[],
-  threads: number,
-): string[][] {
+function shareOut(instances: readonly { instance: string; calls: number }[], threads: number): string[][] {
   const shares = Array.from({ length: Math.max(1, Math.min(threads, instances.length)) }, () => ({
     instances: [] as string[],
     calls: 0,
