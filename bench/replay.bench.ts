@@ -110,6 +110,7 @@ export async function runReplayBench(): Promise<Figure[]> {
       { name: "peak live heap, one-day window", value: day.peakHeap, unit: "B" },
       { name: "peak live heap, whole week", value: week.peakHeap, unit: "B" },
       { name: "peak RSS, whole week", value: week.peakRss, unit: "B" },
+      { name: `peak RSS, whole week on ${threads} threads`, value: parallel.peakRss, unit: "B" },
     );
     return figures;
   } finally {
