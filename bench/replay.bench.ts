@@ -27,6 +27,7 @@ import {
   storeSource,
 } from "@tollgate/replay";
 import { openStore, type Store } from "@tollgate/store";
+import { DECIDED_CALL_COLUMNS, decidedCallRow } from "../test/support/decided-rows.js";
 import { startCounting, type WorkReading, workFigures } from "./counters.js";
 import type { Figure } from "./policy.bench.js";
 
@@ -35,27 +36,6 @@ const WEEK = 7 * 86_400_000;
 const START = Date.UTC(2026, 10, 2);
 const INSTANCES = 4;
 const CHUNK = 250_000;
-const COLUMNS = [
-  "event_id",
-  "type",
-  "schema",
-  "time",
-  "gateway_instance",
-  "chain_seq",
-  "session_id",
-  "agent",
-  "grant",
-  "call_id",
-  "server",
-  "tool",
-  "outcome",
-  "rule",
-  "basis",
-  "decided_at",
-  "policy_digest",
-  "arguments",
-  "event_json",
-];
 
 /** Tools by weight: reads dominate, pod exec is common and rate-limited, a few deletes and unknowns. */
 const TOOL_MIX: [string, number][] = [
@@ -198,34 +178,29 @@ async function generateWeek(store: Store, live: CompiledPolicy, path: string): P
     evolve(state, decision);
     const id = uuidOf(index);
     lines.push(
-      [
-        id,
-        "call.decided",
-        "tollgate.event/v1",
-        new Date(at).toISOString().slice(0, 23).replace("T", " "),
-        `bench-gw-${instance}`,
-        String(Math.floor(index / INSTANCES)),
-        identity.session,
-        identity.agent,
-        identity.grant,
-        id,
-        "k8s",
+      decidedCallRow({
+        eventId: id,
+        instance: `bench-gw-${instance}`,
+        seq: Math.floor(index / INSTANCES),
+        at,
+        ...identity,
+        callId: id,
+        server: "k8s",
         tool,
-        decision.outcome,
-        decision.rule,
-        decision.basis,
-        String(at),
-        live.digest,
-        JSON.stringify(args),
-        "{}",
-      ].join("\t"),
+        outcome: decision.outcome,
+        rule: decision.rule,
+        basis: decision.basis,
+        digest: live.digest,
+        approval: "",
+        argumentsJson: JSON.stringify(args),
+      }),
     );
     if (lines.length === CHUNK) {
-      await store.bulkInsert(COLUMNS, `${lines.join("\n")}\n`);
+      await store.bulkInsert(DECIDED_CALL_COLUMNS, lines.join(""));
       lines = [];
     }
   }
-  if (lines.length > 0) await store.bulkInsert(COLUMNS, `${lines.join("\n")}\n`);
+  if (lines.length > 0) await store.bulkInsert(DECIDED_CALL_COLUMNS, lines.join(""));
   const { writeFile } = await import("node:fs/promises");
   await writeFile(join(path, "ready"), String(CALLS));
   const seconds = (performance.now() - started) / 1000;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { CompiledPolicy } from "@tollgate/policy";
 import { openStore, type Store } from "@tollgate/store";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DECIDED_CALL_COLUMNS, decidedCallRow } from "../../test/support/decided-rows.js";
 import {
   type RecordedCall,
   type ReplayOptions,
@@ -40,28 +41,6 @@ const TOOLS = [
   "k8s_scale_resource",
   "k8s_delete_pod",
 ];
-const COLUMNS = [
-  "event_id",
-  "type",
-  "schema",
-  "time",
-  "gateway_instance",
-  "chain_seq",
-  "session_id",
-  "agent",
-  "grant",
-  "call_id",
-  "server",
-  "tool",
-  "outcome",
-  "rule",
-  "basis",
-  "decided_at",
-  "policy_digest",
-  "approval",
-  "arguments",
-  "event_json",
-];
 
 let directory: string;
 let store: Store;
@@ -77,7 +56,7 @@ beforeAll(async () => {
     "k8s-loosened.json",
   );
   const calls = INSTANCES.flatMap((instance, index) => recordedTraffic(live, instance, index));
-  await store.bulkInsert(COLUMNS, calls.map(rowOf).join(""));
+  await store.bulkInsert(DECIDED_CALL_COLUMNS, calls.map(rowOf).join(""));
 });
 
 afterAll(async () => {
@@ -118,28 +97,14 @@ function recordedTraffic(policy: CompiledPolicy, instance: string, index: number
 }
 
 function rowOf(call: RecordedCall): string {
-  return `${[
-    `00000000-0000-7000-8000-${(INSTANCES.indexOf(call.instance) * 1_000_000 + call.seq).toString(16).padStart(12, "0")}`,
-    "call.decided",
-    "tollgate.event/v1",
-    new Date(call.at).toISOString().slice(0, 23).replace("T", " "),
-    call.instance,
-    String(call.seq),
-    call.session,
-    call.agent,
-    call.grant,
-    call.callId,
-    call.server,
-    call.tool,
-    call.recorded.outcome,
-    call.recorded.rule,
-    call.recorded.basis,
-    String(call.at),
-    call.digest,
-    call.approved ? "granted" : "",
-    call.argumentsJson ?? "{}",
-    "{}",
-  ].join("\t")}\n`;
+  const number = INSTANCES.indexOf(call.instance) * 1_000_000 + call.seq;
+  return decidedCallRow({
+    ...call,
+    eventId: `00000000-0000-7000-8000-${number.toString(16).padStart(12, "0")}`,
+    ...call.recorded,
+    approval: call.approved ? "granted" : "",
+    argumentsJson: call.argumentsJson ?? "{}",
+  });
 }
 
 function options(): ReplayOptions {
@@ -177,15 +142,25 @@ describe("replay on worker threads", () => {
   });
 
   test.each([2, 3, 4])("on %i threads, the report is the one thread's", async (threads) => {
-    const parallel = await runParallelReplay(store, { ...options(), threads });
+    const parallel = await runParallelReplay(store, { ...options(), threads, callsPerWorker: 1 });
     expect(withoutSource(parallel)).toEqual(withoutSource(sequential));
     expect(parallel.provenance.source.detail).toContain(`shared out to ${threads} threads`);
   });
 
   test("a window of one instance replays on this thread", async () => {
-    const filtered = await runParallelReplay(onlyInstance(store, "gw-a"), { ...options(), threads: 2 });
+    const filtered = await runParallelReplay(onlyInstance(store, "gw-a"), {
+      ...options(),
+      threads: 2,
+      callsPerWorker: 1,
+    });
     expect(filtered.provenance.source.detail).not.toContain("threads");
     expect(filtered.summary.calls).toBeGreaterThan(0);
+  });
+
+  test("a window too small to be worth a worker's start replays on this thread", async () => {
+    const small = await runParallelReplay(store, { ...options(), threads: 4 });
+    expect(small.provenance.source.detail).not.toContain("threads");
+    expect(withoutSource(small)).toEqual(withoutSource(sequential));
   });
 
   test("progress adds up the workers' calls", async () => {
@@ -193,6 +168,7 @@ describe("replay on worker threads", () => {
     await runParallelReplay(store, {
       ...options(),
       threads: 2,
+      callsPerWorker: 1,
       onProgress: (progress) => {
         if (progress.phase === "replay") seen.push(progress.calls);
       },
@@ -210,7 +186,9 @@ describe("replay on worker threads", () => {
         throw refusal;
       },
     };
-    await expect(runParallelReplay(failing, { ...options(), threads: 2 })).rejects.toBe(refusal);
+    await expect(runParallelReplay(failing, { ...options(), threads: 2, callsPerWorker: 1 })).rejects.toBe(
+      refusal,
+    );
   });
 });
 

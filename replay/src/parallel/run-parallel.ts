@@ -29,20 +29,32 @@ export interface ParallelReplayOptions extends ReplayOptions {
   threads: number;
   /** Rows per slice of each worker's reads (default: the store source's). */
   sliceRows?: number;
+  /** Calls a worker must have at least to be worth starting (default CALLS_PER_WORKER); for tests. */
+  callsPerWorker?: number;
 }
+
+/**
+ * A worker takes about 0.7 s to start (loading the policy compiler: zod, ajv), which one thread
+ * spends replaying 400–500k calls: on the bench's traffic one day (1.43M calls) ran no faster on two
+ * workers than on one thread, the week (10M) a third faster. So each worker gets at least this many.
+ */
+const CALLS_PER_WORKER = 1_000_000;
 
 const WORKER_ENTRY = new URL("./worker-entry.mjs", import.meta.url);
 
 /**
- * Replays the store's calls on up to `threads` worker threads. With one thread, or a window of one
- * gateway instance, it is `runReplay` on this thread.
+ * Replays the store's calls on up to `threads` worker threads. With one thread, a window of one
+ * gateway instance or too few calls to be worth a worker's start, it is `runReplay` on this thread.
  */
 export async function runParallelReplay(
   store: ReplayStore,
   options: ParallelReplayOptions,
 ): Promise<ReplayReport> {
   const source = storeSource(store, { sliceRows: options.sliceRows });
-  const shares = shareOut(await storeInstances(store, replayRange(options)), options.threads);
+  const instances = await storeInstances(store, replayRange(options));
+  const calls = instances.reduce((sum, instance) => sum + instance.calls, 0);
+  const worthStarting = Math.floor(calls / (options.callsPerWorker ?? CALLS_PER_WORKER));
+  const shares = shareOut(instances, Math.min(options.threads, worthStarting));
   if (shares.length <= 1) return runReplay(source, options);
   const parts = await runWorkers(store, shares, options);
   const builder = reportBuilderFor(options);
