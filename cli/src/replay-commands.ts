@@ -93,7 +93,7 @@ function withReplayOptions(command: Command): Command {
     .addOption(
       new Option(
         "--threads <n>",
-        "with the store: worker threads, each replaying some gateway instances (default: the cores, at most 4)",
+        "with the store: worker threads, each replaying some gateway instances (default: the cores, at most 4; one per 1M calls of the window at most)",
       ).argParser(positiveInteger),
     )
     .option("--no-progress", "no progress bar on stderr")

@@ -196,6 +196,9 @@ describe("tollgate replay against traffic recorded through the real gateway", ()
     ]);
     expect(window.code).toBe(3);
     expect(window.err).toContain('--since "yesterday" is not a duration');
+    const threads = await runCli([...againstRecording("replay", "live"), "--threads", "0"]);
+    expect(threads.code).toBe(3);
+    expect(threads.err).toMatch(/--threads.*"0" must be at least 1/);
   });
 
   it("renders the same numbers as Markdown, JUnit and HTML", async () => {
