@@ -177,6 +177,14 @@ describe("replay on worker threads", () => {
     expect(Math.max(...seen)).toBe(sequential.summary.calls + sequential.coverage.approvals);
   });
 
+  test("a worker that fails says why, and the replay fails with it", async () => {
+    // A policy whose document no longer gives its digest: the worker refuses to replay it.
+    const tampered = { ...candidate, digest: "sha256:not-this-policy" };
+    await expect(
+      runParallelReplay(store, { ...options(), candidate: tampered, threads: 2, callsPerWorker: 1 }),
+    ).rejects.toThrow(/k8s-loosened\.json compiled to sha256:[0-9a-f]{64}, not sha256:not-this-policy/);
+  });
+
   test("a read the store refuses fails the replay with the store's error", async () => {
     const refusal = new Error("ClickHouse is unavailable at the test's store");
     const failing: ReplayStore = {
