@@ -64,3 +64,10 @@ export function categoryIndex(category: Category): number {
       return 5;
   }
 }
+
+/** Adds `more` into `counts`, both indexed alike (by category): merging two builders' counts. */
+export function addCounts(counts: number[], more: readonly number[]): void {
+  more.forEach((count, index) => {
+    counts[index] = (counts[index] ?? 0) + count;
+  });
+}

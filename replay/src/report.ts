@@ -4,7 +4,7 @@
  * them as the engine replays; memory grows with distinct tools, agents, rules and sessions among
  * changed calls, never with the number of calls.
  */
-import { CATEGORIES, type Category, categoryIndex, letsThrough } from "./categories.js";
+import { addCounts, CATEGORIES, type Category, categoryIndex, letsThrough } from "./categories.js";
 import type { Comparison, Mismatch, ReplayObserver } from "./engine.js";
 import type {
   RecordedCall,
@@ -14,7 +14,7 @@ import type {
   ReplayWindow,
 } from "./recorded.js";
 import { BottomK, SamplePriorities } from "./sample.js";
-import { type GroupCount, type GroupParts, Tally } from "./tally.js";
+import { compareStrings, type GroupCount, type GroupParts, Tally } from "./tally.js";
 import { type Timeline, TimelineBuilder } from "./timeline.js";
 import type { Verdict } from "./verdict.js";
 
@@ -463,12 +463,7 @@ export class ReportBuilder implements ReplayObserver {
 }
 
 function addMatrix(into: number[][], more: readonly (readonly number[])[]): void {
-  more.forEach((row, index) => {
-    const mine = into[index] as number[];
-    row.forEach((count, column) => {
-      mine[column] = (mine[column] ?? 0) + count;
-    });
-  });
+  more.forEach((row, index) => addCounts(into[index] as number[], row));
 }
 
 /** Most calls first, ties by key: a map's order is its insertion order, which differs between builders. */
@@ -483,10 +478,6 @@ function digestCounts(counts: ReadonlyMap<string, number>, names: ReadonlyMap<st
 /** Time order, made total by (instance, seq): examples at the same millisecond sort the same everywhere. */
 function byCall(a: ExampleCall, b: ExampleCall): number {
   return a.at - b.at || compareStrings(a.instance, b.instance) || a.seq - b.seq;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function exampleCall(call: RecordedCall): ExampleCall {

@@ -77,7 +77,7 @@ export class Tally {
         cascades: group.cascades,
         sessions: group.sessions.size,
       }))
-      .sort((a, b) => b.calls - a.calls || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      .sort((a, b) => b.calls - a.calls || compareStrings(a.key, b.key));
   }
 
   private group(key: string): Group {
@@ -88,4 +88,9 @@ export class Tally {
     }
     return group;
   }
+}
+
+/** A total order of keys for sorts that must come out the same however the counts were gathered. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

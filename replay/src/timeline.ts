@@ -2,7 +2,7 @@
  * Decisions over time, before and after, for the report's chart: a fixed number of buckets whose
  * width is a round duration, so a week shows hours and an hour shows minutes.
  */
-import { CATEGORIES } from "./categories.js";
+import { addCounts, CATEGORIES } from "./categories.js";
 import type { ReplayWindow } from "./recorded.js";
 
 export interface TimelineBucket {
@@ -93,8 +93,8 @@ export class TimelineBuilder {
     }
     parts.buckets.forEach((bucket, index) => {
       const mine = this.buckets[index] as TimelineBucket;
-      addInto(mine.before, bucket.before);
-      addInto(mine.after, bucket.after);
+      addCounts(mine.before, bucket.before);
+      addCounts(mine.after, bucket.after);
     });
   }
 
@@ -106,10 +106,4 @@ export class TimelineBuilder {
     );
     return this.buckets[index] as TimelineBucket;
   }
-}
-
-function addInto(counts: number[], more: readonly number[]): void {
-  more.forEach((count, index) => {
-    counts[index] = (counts[index] ?? 0) + count;
-  });
 }

@@ -3,7 +3,7 @@
  * with `{}` as the event JSON. For loads of many calls (the replay bench's week, replay's tests),
  * where building whole events would cost more than the replay under test.
  */
-import type { Basis, Outcome } from "@tollgate/policy";
+import type { RecordedCall, RecordedVerdict } from "@tollgate/replay";
 
 export const DECIDED_CALL_COLUMNS = [
   "event_id",
@@ -28,26 +28,29 @@ export const DECIDED_CALL_COLUMNS = [
   "event_json",
 ];
 
-export interface DecidedCall {
-  eventId: string;
-  instance: string;
-  seq: number;
-  /** The decider's time, epoch ms; the event's time too. */
-  at: number;
-  session: string;
-  agent: string;
-  grant: string;
-  callId: string;
-  server: string;
-  tool: string;
-  outcome: Outcome;
-  rule: string;
-  basis: Basis;
-  digest: string;
-  /** `granted` for the re-decision after a person's approval. */
-  approval: string;
-  argumentsJson: string;
-}
+/**
+ * A decided call as the row holds it: a recorded call's identity, place and time, its verdict
+ * flattened, and its approval and arguments as the columns spell them.
+ */
+export type DecidedCall = Pick<
+  RecordedCall,
+  | "eventId"
+  | "instance"
+  | "seq"
+  | "at"
+  | "session"
+  | "agent"
+  | "grant"
+  | "callId"
+  | "server"
+  | "tool"
+  | "digest"
+> &
+  RecordedVerdict & {
+    /** `granted` for the re-decision after a person's approval. */
+    approval: string;
+    argumentsJson: string;
+  };
 
 /** One row, newline included, in the order of DECIDED_CALL_COLUMNS. */
 export function decidedCallRow(call: DecidedCall): string {

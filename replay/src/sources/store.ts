@@ -273,7 +273,7 @@ async function histogram(
 
 /** Calls per batch handed to the decider: built just before they are decided, so they die young. */
 const BATCH_CALLS = 8_192;
-/** The least bytes a row of CALLS takes (profile, seq, time, session, flags, two empty strings). */
+/** The least bytes a row of the calls query takes (profile, seq, time, session, flags, two empty strings). */
 const LEAST_ROW_BYTES = 35;
 
 /**
