@@ -463,7 +463,9 @@ export class ReportBuilder implements ReplayObserver {
 }
 
 function addMatrix(into: number[][], more: readonly (readonly number[])[]): void {
-  more.forEach((row, index) => addCounts(into[index] as number[], row));
+  more.forEach((row, index) => {
+    addCounts(into[index] as number[], row);
+  });
 }
 
 /** Most calls first, ties by key: a map's order is its insertion order, which differs between builders. */
