@@ -190,7 +190,7 @@ describe("replay on worker threads", () => {
     const failing: ReplayStore = {
       target: store.target,
       select: (query, params) => store.select(query, params),
-      selectRowBinary: async () => {
+      selectBinary: async () => {
         throw refusal;
       },
     };
@@ -209,6 +209,6 @@ function onlyInstance(store: Store, instance: string): ReplayStore {
       if (!query.includes("GROUP BY instance")) return rows;
       return rows.filter((row) => (row as { instance?: string }).instance === instance);
     },
-    selectRowBinary: (query, params) => store.selectRowBinary(query, params),
+    selectBinary: (query, params, format) => store.selectBinary(query, params, format),
   };
 }

@@ -20,6 +20,7 @@ export {
   type RawEvent,
 } from "./rows.js";
 export {
+  type BinaryFormat,
   type InsertOptions,
   openStore,
   type Store,

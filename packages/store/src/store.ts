@@ -32,6 +32,11 @@ export type StoreOptions = (
 };
 
 export type TextFormat = "TabSeparated" | "CSVWithNames" | "TabSeparatedWithNames" | "JSONEachRow";
+/**
+ * RowBinary: row after row, each value as ClickHouse holds it. Native: blocks of columns, each
+ * column's values together, which ClickHouse writes with less work per value.
+ */
+export type BinaryFormat = "RowBinary" | "Native";
 
 export interface InsertOptions {
   /**
@@ -70,10 +75,11 @@ export interface Store {
    */
   selectText(query: string, params?: Record<string, unknown>, format?: TextFormat): Promise<string>;
   /**
-   * Like `select`, with the result as ClickHouse's RowBinary bytes: for the bulk reads where
-   * formatting numbers as text and parsing them back is most of the cost (replay). Page large reads.
+   * Like `select`, with the result as bytes in one of ClickHouse's binary formats (RowBinary by
+   * default): for the bulk reads where formatting numbers as text and parsing them back is most
+   * of the cost (replay). Page large reads.
    */
-  selectRowBinary(query: string, params?: Record<string, unknown>): Promise<Uint8Array>;
+  selectBinary(query: string, params?: Record<string, unknown>, format?: BinaryFormat): Promise<Uint8Array>;
   /**
    * Rows already in TabSeparated, for bulk loads (benchmarks, imports) into `events`: columns left
    * out take their defaults. What gateways record goes through `insertEvents`.
@@ -169,9 +175,13 @@ class ClickHouseStore implements Store {
     return result.text();
   }
 
-  async selectRowBinary(query: string, params: Record<string, unknown> = {}): Promise<Uint8Array> {
+  async selectBinary(
+    query: string,
+    params: Record<string, unknown> = {},
+    format: BinaryFormat = "RowBinary",
+  ): Promise<Uint8Array> {
     // The client parses no binary format itself; exec hands over the response body as it is.
-    const result = await this.client().exec({ query: `${query}\nFORMAT RowBinary`, query_params: params });
+    const result = await this.client().exec({ query: `${query}\nFORMAT ${format}`, query_params: params });
     const chunks: Buffer[] = [];
     for await (const chunk of result.stream) chunks.push(chunk as Buffer);
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);

@@ -93,4 +93,19 @@ describe.each(targetNames())("forensic queries on %s", (name) => {
     expect(await open.store.countEvents({ session: "x\\' OR '1'='1" })).toBe(0);
     expect(await open.store.countEvents({ agent: alice })).toBe(ours({ agent: alice }).length);
   });
+
+  test("selectBinary answers in the binary format asked for, RowBinary by default", async () => {
+    const query = "SELECT toUInt8(7) AS x, 'ab' AS y";
+    expect([...(await open.store.selectBinary(query))]).toEqual([7, 2, 0x61, 0x62]);
+    const native = Buffer.from(await open.store.selectBinary(query, {}, "Native"));
+    // Columns, rows; then each column's name, type and values.
+    const expected = Buffer.concat([
+      Buffer.from([2, 1, 1, 0x78, 5]),
+      Buffer.from("UInt8"),
+      Buffer.from([7, 1, 0x79, 6]),
+      Buffer.from("String"),
+      Buffer.from([2, 0x61, 0x62]),
+    ]);
+    expect(native.equals(expected)).toBe(true);
+  });
 });

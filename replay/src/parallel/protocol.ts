@@ -5,7 +5,7 @@
  * process) is the main thread's.
  */
 import type { PolicyDoc } from "@tollgate/policy";
-import type { StoreTarget } from "@tollgate/store";
+import type { BinaryFormat, StoreTarget } from "@tollgate/store";
 import type { ReplayFilter, ReplayWindow } from "../recorded.js";
 import type { ReportParts } from "../report.js";
 import type { ReplayProgress } from "../run.js";
@@ -34,10 +34,18 @@ export interface WorkerTask {
   target: StoreTarget;
 }
 
-export type StoreMethod = "select" | "selectRowBinary";
+export type StoreMethod = "select" | "selectBinary";
 
 export type WorkerMessage =
-  | { type: "query"; id: number; method: StoreMethod; query: string; params: Record<string, unknown> }
+  | {
+      type: "query";
+      id: number;
+      method: StoreMethod;
+      query: string;
+      params: Record<string, unknown>;
+      /** selectBinary's format. */
+      format?: BinaryFormat;
+    }
   | { type: "progress"; progress: ReplayProgress }
   | { type: "done"; parts: ReportParts }
   | { type: "failed"; message: string };

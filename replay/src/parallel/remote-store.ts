@@ -2,11 +2,17 @@
  * The store as a worker sees it: each read is sent to the main thread, which owns the store, and
  * its answer comes back by message (RowBinary bytes moved, not copied).
  */
-import type { StoreTarget } from "@tollgate/store";
+import type { BinaryFormat, StoreTarget } from "@tollgate/store";
 import type { ReplayStore } from "../sources/store.js";
 import type { MainMessage, StoreMethod } from "./protocol.js";
 
-type Ask = (id: number, method: StoreMethod, query: string, params: Record<string, unknown>) => void;
+type Ask = (
+  id: number,
+  method: StoreMethod,
+  query: string,
+  params: Record<string, unknown>,
+  format?: BinaryFormat,
+) => void;
 
 interface Pending {
   resolve: (result: unknown) => void;
@@ -26,8 +32,12 @@ export class RemoteStore implements ReplayStore {
     return this.request("select", query, params) as Promise<T[]>;
   }
 
-  selectRowBinary(query: string, params: Record<string, unknown> = {}): Promise<Uint8Array> {
-    return this.request("selectRowBinary", query, params) as Promise<Uint8Array>;
+  selectBinary(
+    query: string,
+    params: Record<string, unknown> = {},
+    format?: BinaryFormat,
+  ): Promise<Uint8Array> {
+    return this.request("selectBinary", query, params, format) as Promise<Uint8Array>;
   }
 
   /** The main thread's answer to one of this store's reads. */
@@ -39,12 +49,17 @@ export class RemoteStore implements ReplayStore {
     else pending.reject(new Error(message.message));
   }
 
-  private request(method: StoreMethod, query: string, params: Record<string, unknown>): Promise<unknown> {
+  private request(
+    method: StoreMethod,
+    query: string,
+    params: Record<string, unknown>,
+    format?: BinaryFormat,
+  ): Promise<unknown> {
     this.asked += 1;
     const id = this.asked;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.ask(id, method, query, params);
+      this.ask(id, method, query, params, format);
     });
   }
 }

@@ -154,7 +154,7 @@ async function answer(
     result =
       query.method === "select"
         ? await store.select(query.query, query.params)
-        : await store.selectRowBinary(query.query, query.params);
+        : await store.selectBinary(query.query, query.params, query.format);
   } catch (error) {
     send(worker, {
       type: "refused",

@@ -15,8 +15,8 @@ if (port === null) throw new Error("replay's worker module runs only in a worker
 
 const task = workerData as WorkerTask;
 const post = (message: WorkerMessage) => port.postMessage(message);
-const store = new RemoteStore(task.target, (id: number, method: StoreMethod, query, params) =>
-  post({ type: "query", id, method, query, params }),
+const store = new RemoteStore(task.target, (id: number, method: StoreMethod, query, params, format) =>
+  post({ type: "query", id, method, query, params, format }),
 );
 port.on("message", (message: MainMessage) => store.settle(message));
 
