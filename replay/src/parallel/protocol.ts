@@ -9,6 +9,7 @@ import type { BinaryFormat, StoreTarget } from "@tollgate/store";
 import type { ReplayFilter, ReplayWindow } from "../recorded.js";
 import type { ReportParts } from "../report.js";
 import type { ReplayProgress } from "../run.js";
+import type { KnownHours } from "../sources/store.js";
 
 /** A policy as a worker compiles it again; the digest checks that it compiled the same rules. */
 export interface PolicyText {
@@ -30,6 +31,8 @@ export interface WorkerTask {
   tollgateVersion: string;
   /** The gateway instances this worker replays: all their calls, and no other instance's. */
   instances: string[];
+  /** Their calls' histogram by hour over the replay's range: the worker's slices, without a query. */
+  hours: KnownHours;
   sliceRows: number | undefined;
   target: StoreTarget;
 }

@@ -10,6 +10,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { CompiledPolicy } from "@tollgate/policy";
+import type { ReplayWindow } from "../recorded.js";
 import type { ReplayReport, ReportParts } from "../report.js";
 import {
   DEFAULT_SAMPLES_PER_CELL,
@@ -21,7 +22,14 @@ import {
   reportBuilderFor,
   runReplay,
 } from "../run.js";
-import { type ReplayStore, storeInstances, storeSource } from "../sources/store.js";
+import { addHistograms } from "../sources/slices.js";
+import {
+  type InstanceCalls,
+  type KnownHours,
+  type ReplayStore,
+  storeInstanceCalls,
+  storeSource,
+} from "../sources/store.js";
 import type { MainMessage, PolicyText, WorkerMessage, WorkerTask } from "./protocol.js";
 
 export interface ParallelReplayOptions extends ReplayOptions {
@@ -51,12 +59,13 @@ export async function runParallelReplay(
   options: ParallelReplayOptions,
 ): Promise<ReplayReport> {
   const source = storeSource(store, { sliceRows: options.sliceRows });
-  const instances = await storeInstances(store, replayRange(options));
+  const range = replayRange(options);
+  const instances = await storeInstanceCalls(store, range);
   const calls = instances.reduce((sum, instance) => sum + instance.calls, 0);
   const worthStarting = Math.floor(calls / (options.callsPerWorker ?? CALLS_PER_WORKER));
   const shares = shareOut(instances, Math.min(options.threads, worthStarting));
   if (shares.length <= 1) return runReplay(source, options);
-  const parts = await runWorkers(store, shares, options);
+  const parts = await runWorkers(store, shares, range, options);
   const builder = reportBuilderFor(options);
   for (const part of parts) builder.absorb(part);
   const described = source.describe();
@@ -69,16 +78,16 @@ export async function runParallelReplay(
 }
 
 /** Instances (busiest first) to the share with the fewest calls so far: shares of about equal work. */
-function shareOut(instances: readonly { instance: string; calls: number }[], threads: number): string[][] {
+function shareOut(instances: readonly InstanceCalls[], threads: number): InstanceCalls[][] {
   const shares = Array.from({ length: Math.max(1, Math.min(threads, instances.length)) }, () => ({
-    instances: [] as string[],
+    instances: [] as InstanceCalls[],
     calls: 0,
   }));
   const busiestFirst = [...instances].sort((a, b) => b.calls - a.calls);
-  for (const { instance, calls } of busiestFirst) {
+  for (const instance of busiestFirst) {
     const lightest = shares.reduce((least, share) => (share.calls < least.calls ? share : least));
     lightest.instances.push(instance);
-    lightest.calls += calls;
+    lightest.calls += instance.calls;
   }
   return shares.map((share) => share.instances).filter((share) => share.length > 0);
 }
@@ -86,15 +95,16 @@ function shareOut(instances: readonly { instance: string; calls: number }[], thr
 /** Every share's parts; the first failure stops every worker and is the replay's error. */
 async function runWorkers(
   store: ReplayStore,
-  shares: string[][],
+  shares: InstanceCalls[][],
+  range: ReplayWindow,
   options: ParallelReplayOptions,
 ): Promise<ReportParts[]> {
   const progress = new ProgressOfShares(shares.length, options.onProgress);
   const workers: Worker[] = [];
   try {
     return await Promise.all(
-      shares.map((instances, index) => {
-        const worker = new Worker(WORKER_ENTRY, { workerData: taskOf(options, instances, store) });
+      shares.map((share, index) => {
+        const worker = new Worker(WORKER_ENTRY, { workerData: taskOf(options, share, range, store) });
         workers.push(worker);
         return partsOf(worker, store, (reached) => progress.report(index, reached));
       }),
@@ -189,7 +199,14 @@ function ownedBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-function taskOf(options: ParallelReplayOptions, instances: string[], store: ReplayStore): WorkerTask {
+function taskOf(
+  options: ParallelReplayOptions,
+  share: readonly InstanceCalls[],
+  range: ReplayWindow,
+  store: ReplayStore,
+): WorkerTask {
+  // The share's histogram, from the query that shared the instances out: no query of its own.
+  const hours: KnownHours = { range, hours: addHistograms(share.map((instance) => instance.hours)) };
   return {
     candidate: textOf(options.candidate),
     baselines: options.baselines.map(textOf),
@@ -201,7 +218,8 @@ function taskOf(options: ParallelReplayOptions, instances: string[], store: Repl
     id: options.id,
     createdAt: options.createdAt,
     tollgateVersion: options.tollgateVersion,
-    instances,
+    instances: share.map((instance) => instance.instance),
+    hours,
     sliceRows: options.sliceRows,
     target: store.target,
   };

@@ -25,7 +25,7 @@ try {
   const options = optionsOf(task, (reached) => progress.report(reached));
   const builder = reportBuilderFor(options);
   await foldCalls(
-    storeSource(store, { instances: task.instances, sliceRows: task.sliceRows }),
+    storeSource(store, { instances: task.instances, hours: task.hours, sliceRows: task.sliceRows }),
     options,
     builder,
   );

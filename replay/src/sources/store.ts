@@ -20,7 +20,9 @@ import { CALL_PROFILE_COLUMNS, type Store } from "@tollgate/store";
 import type { RecordedCall, RecordedShadow, RecordedVerdict, ReplayWindow } from "../recorded.js";
 import type { ReplaySource } from "../report.js";
 import { type CallSource, locatorKey } from "../run.js";
+import { compareStrings } from "../tally.js";
 import { BinaryReader, nativeColumn } from "./binary-reader.js";
+import { type Bucket, slicesOf } from "./slices.js";
 
 /**
  * Rows per slice: bounded memory whatever the window (about 70 MB of results and indexes per
@@ -31,9 +33,13 @@ import { BinaryReader, nativeColumn } from "./binary-reader.js";
  */
 export const SLICE_ROWS = 1_000_000;
 
-const HOUR = 3_600_000;
 const RANGE = `type = 'call.decided'
   AND time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
+/** A row's bucket of time as epoch ms, so that JavaScript reads it as a number. */
+const bucketStart = (bucket: "toStartOfHour" | "toStartOfMinute") =>
+  `toUnixTimestamp64Milli(toDateTime64(${bucket}(time), 3, 'UTC'))`;
+const HOUR_START = bucketStart("toStartOfHour");
+
 /** The range of a source that reads only some gateway instances' calls (one worker's, parallel.ts). */
 const INSTANCES_RANGE = `${RANGE} AND gateway_instance IN {instances:Array(String)}`;
 
@@ -113,6 +119,14 @@ export interface StoreSourceOptions {
   sliceRows?: number;
   /** Only these gateway instances' calls (default: every instance's). */
   instances?: readonly string[];
+  /** The histogram of these calls by hour, when known already: no query for it. */
+  hours?: KnownHours;
+}
+
+/** A histogram by hour of the calls a source reads in `range`. */
+export interface KnownHours {
+  range: ReplayWindow;
+  hours: readonly Bucket[];
 }
 
 /** What the store source asks of a store: a worker thread's stand-in forwards just these (parallel.ts). */
@@ -126,7 +140,8 @@ export function storeSource(store: ReplayStore, options: StoreSourceOptions = {}
       const where = store.target.kind === "http" ? store.target.url : `chDB ${store.target.path}`;
       return { kind: "clickhouse", detail: `${where}: events where type = 'call.decided', by time slice` };
     },
-    calls: (range, readsArguments) => storeCalls(store, queries, range, readsArguments, sliceRows),
+    calls: (range, readsArguments) =>
+      storeCalls(store, queries, range, readsArguments, sliceRows, options.hours),
     async eventIds(calls, range) {
       const rows = await store.select<{ instance: string; seq: string | number; id: string }>(
         `SELECT gateway_instance AS instance, chain_seq AS seq, any(event_id) AS id FROM events
@@ -156,17 +171,35 @@ export function storeSource(store: ReplayStore, options: StoreSourceOptions = {}
   };
 }
 
-/** The gateway instances with calls in `range`, busiest first: how parallel.ts shares them out. */
-export async function storeInstances(
-  store: ReplayStore,
-  range: ReplayWindow,
-): Promise<{ instance: string; calls: number }[]> {
-  const rows = await store.select<{ instance: string; calls: string | number }>(
-    `SELECT gateway_instance AS instance, count() AS calls FROM events WHERE ${RANGE}
-     GROUP BY instance ORDER BY calls DESC, instance`,
+/** A gateway instance's calls in a window, in all and by hour. */
+export interface InstanceCalls {
+  instance: string;
+  calls: number;
+  hours: Bucket[];
+}
+
+/**
+ * The gateway instances with calls in `range`, busiest first, with their histograms by hour: how
+ * parallel.ts shares them out, and each share's slices, in one query.
+ */
+export async function storeInstanceCalls(store: ReplayStore, range: ReplayWindow): Promise<InstanceCalls[]> {
+  const rows = await store.select<{ instance: string; start: string | number; rows: string | number }>(
+    `SELECT gateway_instance AS instance, ${HOUR_START} AS start, count() AS rows FROM events
+     WHERE ${RANGE} GROUP BY instance, start ORDER BY instance, start`,
     { from: range.from, to: range.to },
   );
-  return rows.map((row) => ({ instance: row.instance, calls: Number(row.calls) }));
+  const instances = new Map<string, InstanceCalls>();
+  for (const row of rows) {
+    let instance = instances.get(row.instance);
+    if (instance === undefined) {
+      instance = { instance: row.instance, calls: 0, hours: [] };
+      instances.set(row.instance, instance);
+    }
+    const bucket = { start: Number(row.start), rows: Number(row.rows) };
+    instance.calls += bucket.rows;
+    instance.hours.push(bucket);
+  }
+  return [...instances.values()].sort((a, b) => b.calls - a.calls || compareStrings(a.instance, b.instance));
 }
 
 async function* storeCalls(
@@ -175,8 +208,9 @@ async function* storeCalls(
   range: ReplayWindow,
   readsArguments: (server: string, tool: string) => boolean,
   sliceRows: number,
+  known: KnownHours | undefined,
 ): AsyncIterable<RecordedCall[]> {
-  const slices = await slicesOf(store, queries, range, sliceRows);
+  const slices = await sliceWindow(store, queries, range, sliceRows, known);
   const profiles: Profiles = { list: [], byHash: new Map(), readingArguments: [], instances: new Map() };
   const pool = callPool();
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
@@ -205,59 +239,19 @@ async function* storeCalls(
   }
 }
 
-/** Consecutive hours grouped up to `sliceRows`; a busier hour is split by its minutes. */
-async function slicesOf(
+/** The window's slices, from the histogram given (`StoreSourceOptions.hours`) or asked for. */
+async function sliceWindow(
   store: ReplayStore,
   queries: SourceQueries,
   range: ReplayWindow,
   sliceRows: number,
+  known: KnownHours | undefined,
 ): Promise<ReplayWindow[]> {
-  const hours = await histogram(store, queries, range, "toStartOfHour");
-  const slices: ReplayWindow[] = [];
-  let open: { from: number; rows: number } | undefined;
-  for (const hour of hours) {
-    const start = Math.max(range.from, hour.start);
-    const end = Math.min(range.to, hour.start + HOUR);
-    if (hour.rows > sliceRows) {
-      if (open !== undefined) slices.push({ from: open.from, to: start });
-      open = undefined;
-      slices.push(...(await minuteSlices(store, queries, { from: start, to: end }, sliceRows)));
-      continue;
-    }
-    if (open !== undefined && open.rows + hour.rows > sliceRows) {
-      slices.push({ from: open.from, to: start });
-      open = undefined;
-    }
-    open =
-      open === undefined
-        ? { from: start, rows: hour.rows }
-        : { from: open.from, rows: open.rows + hour.rows };
-  }
-  if (open !== undefined) slices.push({ from: open.from, to: range.to });
-  return slices;
-}
-
-async function minuteSlices(
-  store: ReplayStore,
-  queries: SourceQueries,
-  hour: ReplayWindow,
-  sliceRows: number,
-): Promise<ReplayWindow[]> {
-  const minutes = await histogram(store, queries, hour, "toStartOfMinute");
-  const slices: ReplayWindow[] = [];
-  let from = hour.from;
-  let rows = 0;
-  for (const minute of minutes) {
-    const start = Math.max(hour.from, minute.start);
-    if (rows > 0 && rows + minute.rows > sliceRows) {
-      slices.push({ from, to: start });
-      from = start;
-      rows = 0;
-    }
-    rows += minute.rows;
-  }
-  slices.push({ from, to: hour.to });
-  return slices;
+  const hours =
+    known !== undefined && known.range.from === range.from && known.range.to === range.to
+      ? known.hours
+      : await histogram(store, queries, range, "toStartOfHour");
+  return slicesOf(range, hours, sliceRows, (hour) => histogram(store, queries, hour, "toStartOfMinute"));
 }
 
 async function histogram(
@@ -265,9 +259,9 @@ async function histogram(
   queries: SourceQueries,
   range: ReplayWindow,
   bucket: "toStartOfHour" | "toStartOfMinute",
-): Promise<{ start: number; rows: number }[]> {
+): Promise<Bucket[]> {
   const rows = await store.select<{ start: string | number; rows: string | number }>(
-    `SELECT toUnixTimestamp64Milli(toDateTime64(${bucket}(time), 3, 'UTC')) AS start, count() AS rows
+    `SELECT ${bucketStart(bucket)} AS start, count() AS rows
      FROM events WHERE ${queries.range} GROUP BY start ORDER BY start`,
     { from: range.from, to: range.to, ...queries.params },
   );
