@@ -213,6 +213,7 @@ async function* storeCalls(
   const slices = await sliceWindow(store, queries, range, sliceRows, known);
   const profiles: Profiles = { list: [], byHash: new Map(), readingArguments: [], instances: new Map() };
   const pool = callPool();
+  const arrays = new RowArrays();
   const fetch = async (slice: ReplayWindow): Promise<Slice> => {
     const known = profiles.list.length > MOST_KNOWN_PROFILES ? [] : [...profiles.byHash.keys()];
     const window = { from: slice.from, to: slice.to, ...queries.params };
@@ -235,7 +236,7 @@ async function* storeCalls(
     const slice = await next;
     const following = slices[index + 1];
     next = following === undefined ? undefined : fetch(following);
-    yield* assemble(slice.calls, profiles, sessionsOf(slice.sessions), pool);
+    yield* assemble(slice.calls, profiles, sessionsOf(slice.sessions), pool, arrays);
   }
 }
 
@@ -286,8 +287,9 @@ function* assemble(
   profiles: Profiles,
   sessions: Sessions,
   pool: RecordedCall[],
+  arrays: RowArrays,
 ): Generator<RecordedCall[]> {
-  const rows = indexRows(calls, profiles, sessions);
+  const rows = indexRows(calls, profiles, sessions, arrays);
   for (const order of chainOrders(rows, profiles.instances.size)) {
     let filled = 0;
     // An index loop: iterating a typed array with for-of allocated an iterator result per call.
@@ -361,23 +363,42 @@ interface BlockColumns {
   flags: number[];
 }
 
-function indexRows(bytes: Uint8Array, profiles: Profiles, sessions: Sessions): RowIndex {
-  const capacity = Math.floor(bytes.byteLength / LEAST_ROW_BYTES) + 1;
+function indexRows(bytes: Uint8Array, profiles: Profiles, sessions: Sessions, arrays: RowArrays): RowIndex {
   const rows: RowIndex = {
     reader: new BinaryReader(bytes),
     sessions,
     count: 0,
-    profile: new Int32Array(capacity),
-    instance: new Int32Array(capacity),
-    seq: new Float64Array(capacity),
-    block: new Int32Array(capacity),
-    callId: new Int32Array(capacity),
-    args: new Int32Array(capacity),
+    ...arrays.holding(Math.floor(bytes.byteLength / LEAST_ROW_BYTES) + 1),
     blocks: { firstRow: [], at: [], session: [], flags: [] },
   };
   const { reader } = rows;
   while (!reader.done) indexBlock(rows, profiles);
   return rows;
+}
+
+type PerRow = Pick<RowIndex, "profile" | "instance" | "seq" | "block" | "callId" | "args">;
+
+/**
+ * The index's per-row arrays, kept from slice to slice (one slice is indexed at a time) and grown
+ * when a slice needs more rows. Fresh arrays per slice, about 30 MB outside V8's heap each time,
+ * made V8 run a full collection or two per slice.
+ */
+class RowArrays {
+  private arrays: PerRow | undefined;
+
+  holding(rows: number): PerRow {
+    if (this.arrays === undefined || this.arrays.profile.length < rows) {
+      this.arrays = {
+        profile: new Int32Array(rows),
+        instance: new Int32Array(rows),
+        seq: new Float64Array(rows),
+        block: new Int32Array(rows),
+        callId: new Int32Array(rows),
+        args: new Int32Array(rows),
+      };
+    }
+    return this.arrays;
+  }
 }
 
 /** One Native block of the calls query, its columns in the query's order. */
