@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BinaryReader, nativeColumn } from "../src/sources/binary-reader.js";
+import { BinaryReader, nativeColumn, readLowCardinality } from "../src/sources/binary-reader.js";
 
 function uint64(value: bigint): Buffer {
   const bytes = Buffer.alloc(8);
@@ -72,5 +72,30 @@ describe("nativeColumn", () => {
     const reader = new BinaryReader(Buffer.from([0x07, 0x81, 0xff, 0x03]));
     expect(reader.varUInt()).toBe(7);
     expect(reader.varUInt()).toBe(65_409);
+  });
+});
+
+describe("readLowCardinality", () => {
+  const u64 = (value: number) => uint64(BigInt(value));
+  const block = (type: number, keys: string[], indexes: Buffer, rows: number) =>
+    Buffer.concat([u64(1), u64(type), u64(keys.length), ...keys.map(string), u64(rows), indexes]);
+
+  it("reads a block's dictionary once and each row's number in it", () => {
+    const bytes = block((1 << 9) | (1 << 10) | 1, ["", "a", "b"], Buffer.from([2, 0, 1, 0, 2, 0]), 3);
+    const indexes = new Int32Array(5);
+    expect(readLowCardinality(new BinaryReader(bytes), indexes, 2, 3)).toEqual(["", "a", "b"]);
+    expect([...indexes]).toEqual([0, 0, 2, 1, 2]);
+  });
+
+  it("refuses what it cannot read: another version, a global dictionary, an index past the keys", () => {
+    const indexes = new Int32Array(1);
+    const read = (bytes: Buffer) => () => readLowCardinality(new BinaryReader(bytes), indexes, 0, 1);
+    const wrongVersion = Buffer.concat([u64(2), block(1 << 9, [""], Buffer.from([0]), 1).subarray(8)]);
+    expect(read(wrongVersion)).toThrow("LowCardinality serialization version 2, not 1");
+    expect(read(block((1 << 9) | (1 << 8), [""], Buffer.from([0]), 1))).toThrow(/type 768 is not read here/);
+    expect(read(block(1 << 9, ["", "a"], Buffer.from([2]), 1))).toThrow(
+      "LowCardinality index 2 past its 2 keys",
+    );
+    expect(read(block(1 << 9, [""], Buffer.from([0, 0]), 2))).toThrow("has 2 rows in a block of 1");
   });
 });

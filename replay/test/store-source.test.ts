@@ -13,6 +13,7 @@ import { openStore, type Store } from "@tollgate/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOUR, MINUTE, recentHour, TestGateway } from "../../test/support/recorded-events.js";
 import { eventsSource, type RecordedCall, storeSource } from "../src/index.js";
+import { BinaryReader, nativeColumn, readLowCardinality } from "../src/sources/binary-reader.js";
 
 /** Only pod exec has its arguments checked, so only its arguments are read. */
 const readsArguments = (_server: string, tool: string) => tool === "k8s_pod_exec";
@@ -130,4 +131,30 @@ describe("storeSource", () => {
       expect(fromStore.filter((call) => call.recordedShadow !== undefined)).toHaveLength(2);
     },
   );
+});
+
+describe("reading ClickHouse's Native LowCardinality", () => {
+  it("reads dictionaries as the embedded ClickHouse writes them, over several blocks", async () => {
+    // Dictionaries that need one-byte and two-byte indexes; 40,000 distinct values take two blocks.
+    for (const distinct of [3, 300, 40_000]) {
+      const bytes = await store.selectBinary(
+        `SELECT toLowCardinality(concat('session-', toString(number % ${distinct}))) AS session
+         FROM numbers(${distinct * 2})`,
+        {},
+        "Native",
+      );
+      const reader = new BinaryReader(bytes);
+      const read: string[] = [];
+      while (!reader.done) {
+        expect(reader.varUInt()).toBe(1);
+        const rows = reader.varUInt();
+        nativeColumn(reader, "LowCardinality(String)");
+        const indexes = new Int32Array(rows);
+        const dictionary = readLowCardinality(reader, indexes, 0, rows);
+        for (const index of indexes) read.push(dictionary[index] as string);
+      }
+      const expected = Array.from({ length: distinct * 2 }, (_, n) => `session-${n % distinct}`);
+      expect(read).toEqual(expected);
+    }
+  });
 });

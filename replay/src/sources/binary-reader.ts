@@ -29,6 +29,18 @@ export class BinaryReader {
     return value;
   }
 
+  uint16(): number {
+    const value = this.view.getUint16(this.offset, true);
+    this.offset += 2;
+    return value;
+  }
+
+  uint32(): number {
+    const value = this.view.getUint32(this.offset, true);
+    this.offset += 4;
+    return value;
+  }
+
   /** A UInt64 below 2^53; larger values would lose precision as a number, so they are refused. */
   uint64(): number {
     const low = this.view.getUint32(this.offset, true);
@@ -80,13 +92,19 @@ export class BinaryReader {
   }
 }
 
-/** Bytes per value of the fixed-width types replay reads in Native blocks. */
-const FIXED_WIDTHS: Readonly<Record<string, number>> = { UInt8: 1, UInt64: 8, Float64: 8 };
+/** Bytes per value of the types replay reads in Native blocks; 0 for those of varying size. */
+const WIDTHS: Readonly<Record<string, number>> = {
+  UInt8: 1,
+  UInt64: 8,
+  Float64: 8,
+  String: 0,
+  "LowCardinality(String)": 0,
+};
 
 /**
  * Reads a Native block's column header (its name and type) and checks the type: a query and the
  * code that reads its answer must agree column by column. Returns the bytes per value, or 0 for a
- * String column.
+ * type of varying size (String, LowCardinality(String)).
  */
 export function nativeColumn(reader: BinaryReader, expected: string): number {
   const name = reader.string();
@@ -94,8 +112,50 @@ export function nativeColumn(reader: BinaryReader, expected: string): number {
   if (type !== expected) {
     throw new Error(`Native result: column ${name} is ${type}, where ${expected} was expected`);
   }
-  if (type === "String") return 0;
-  const width = FIXED_WIDTHS[type];
+  const width = WIDTHS[type];
   if (width === undefined) throw new Error(`Native result: column ${name} has type ${type}, not read here`);
   return width;
+}
+
+/** LowCardinality's flags in a Native block: the block carries its own dictionary (additional keys). */
+const HAS_ADDITIONAL_KEYS = 1 << 9;
+const NEEDS_GLOBAL_DICTIONARY = 1 << 8;
+/** Bytes per index by LowCardinality's index type (the serialization type's low byte). */
+const INDEX_WIDTHS = [1, 2, 4, 8];
+
+/**
+ * A Native block's LowCardinality(String) values, after the column's header: its dictionary
+ * decoded once, and each row's number in it written to `indexes` from `first` on. ClickHouse writes
+ * a version, a serialization type (index width and flags), the dictionary's size and strings, the
+ * row count and the rows' indexes.
+ */
+export function readLowCardinality(
+  reader: BinaryReader,
+  indexes: Int32Array,
+  first: number,
+  count: number,
+): string[] {
+  const version = reader.uint64();
+  if (version !== 1) throw new Error(`Native result: LowCardinality serialization version ${version}, not 1`);
+  const type = reader.uint64();
+  const width = INDEX_WIDTHS[type & 0xff];
+  if (width === undefined || (type & HAS_ADDITIONAL_KEYS) === 0 || (type & NEEDS_GLOBAL_DICTIONARY) !== 0) {
+    throw new Error(`Native result: LowCardinality serialization type ${type} is not read here`);
+  }
+  const size = reader.uint64();
+  const dictionary = Array.from({ length: size }, () => reader.string());
+  const rows = reader.uint64();
+  if (rows !== count)
+    throw new Error(`Native result: LowCardinality has ${rows} rows in a block of ${count}`);
+  for (let row = first; row < first + count; row += 1) {
+    const index = width === 1 ? reader.uint8() : readIndex(reader, width);
+    if (index >= size) throw new Error(`Native result: LowCardinality index ${index} past its ${size} keys`);
+    indexes[row] = index;
+  }
+  return dictionary;
+}
+
+function readIndex(reader: BinaryReader, width: number): number {
+  if (width === 2) return reader.uint16();
+  return width === 4 ? reader.uint32() : reader.uint64();
 }

@@ -1,17 +1,17 @@
 /**
  * Recorded calls from the store, fast. Per time slice (an hourly histogram, at most SLICE_ROWS
- * rows, fetched one ahead of the decider) three queries, each answered in a binary format:
+ * rows, fetched one ahead of the decider) two queries, each answered in a binary format:
  * - the slice's call "profiles": what repeats across calls (instance, identity, tool, recorded
  *   decision, policy), each once with its hash;
- * - the slice's sessions, each once with its hash: a call's session is then one string shared by
- *   all its calls (no text decoded per call, and counter lookups by session compare one object);
- * - every call as its profile's and session's hashes, a few numbers, and the call id and arguments
+ * - every call as its profile's hash, its session, a few numbers, and the call id and arguments
  *   only where they are needed (held calls; tools a policy checks the arguments of), read in
  *   place: one pass finds each row's profile and sequence number, and the rest of a row is read
  *   only when its call is built, just before it is decided (short-lived objects, not a slice's
  *   worth at once). This one in Native, column after column: ClickHouse writes it with a third
  *   less CPU than RowBinary, where it writes value after value (docs/PERFORMANCE.md), and reading
- *   a value in place costs the same either way. The two small queries stay in RowBinary.
+ *   a value in place costs the same either way. Sessions come as LowCardinality: each block's
+ *   session ids once, and per call a number in them (no text decoded per call, no query of its
+ *   own for the slice's sessions).
  * None is sorted by ClickHouse (sorting wide rows cost more than everything else together):
  * each instance's chain sequence numbers are dense, so rows are placed by sequence number, which
  * also drops a duplicated row (at-least-once ingest before a merge) onto its twin. No FINAL.
@@ -21,7 +21,7 @@ import type { RecordedCall, RecordedShadow, RecordedVerdict, ReplayWindow } from
 import type { ReplaySource } from "../report.js";
 import { type CallSource, locatorKey } from "../run.js";
 import { compareStrings } from "../tally.js";
-import { BinaryReader, nativeColumn } from "./binary-reader.js";
+import { BinaryReader, nativeColumn, readLowCardinality } from "./binary-reader.js";
 import { type Bucket, slicesOf } from "./slices.js";
 
 /**
@@ -52,10 +52,6 @@ FROM events WHERE ${range} AND call_profile NOT IN {known:Array(UInt64)}
 GROUP BY profile, ${CALL_PROFILE_COLUMNS}`;
 /** Beyond this many, the profiles query gets no list (the known ones come back and are skipped). */
 const MOST_KNOWN_PROFILES = 20_000;
-/** 53 bits, so JavaScript reads it exactly; the sessions query and the calls query agree on it. */
-const SESSION_KEY = "bitAnd(cityHash64(session_id), 9007199254740991)";
-const sessionsQuery = (range: string) =>
-  `SELECT DISTINCT ${SESSION_KEY}, session_id FROM events WHERE ${range}`;
 /**
  * The call id and the arguments only where they are needed (an empty string, one byte, elsewhere):
  * call ids of held calls and their approvals, arguments of the profiles whose tool a policy checks
@@ -63,7 +59,7 @@ const sessionsQuery = (range: string) =>
  */
 const callsQuery = (
   range: string,
-) => `SELECT call_profile, chain_seq, decided_at, ${SESSION_KEY}, toUInt8(notEmpty(redacted) * 2 + arguments_object),
+) => `SELECT call_profile, chain_seq, decided_at, toLowCardinality(session_id), toUInt8(notEmpty(redacted) * 2 + arguments_object),
   if(outcome = 'approval_required' OR approval != '', call_id, ''),
   if(call_profile IN {argumentProfiles:Array(UInt64)}, arguments, '')
 FROM events WHERE ${range}`;
@@ -74,7 +70,6 @@ interface SourceQueries {
   /** Query parameters beyond the window's. */
   params: Record<string, unknown>;
   profiles: string;
-  sessions: string;
   calls: string;
 }
 
@@ -84,7 +79,6 @@ function queriesFor(instances: readonly string[] | undefined): SourceQueries {
     range,
     params: instances === undefined ? {} : { instances },
     profiles: profilesQuery(range),
-    sessions: sessionsQuery(range),
     calls: callsQuery(range),
   };
 }
@@ -107,12 +101,6 @@ interface Profile {
 
 /** The columns of CALL_PROFILE_COLUMNS, in their order. */
 const PROFILE_FIELDS = 12;
-
-/** Each query's result as RowBinary bytes. */
-interface Slice {
-  sessions: Uint8Array;
-  calls: Uint8Array;
-}
 
 export interface StoreSourceOptions {
   /** Rows per slice (default SLICE_ROWS): what one read holds in memory. */
@@ -214,29 +202,25 @@ async function* storeCalls(
   const profiles: Profiles = { list: [], byHash: new Map(), readingArguments: [], instances: new Map() };
   const pool = callPool();
   const arrays = new RowArrays();
-  const fetch = async (slice: ReplayWindow): Promise<Slice> => {
+  const fetch = async (slice: ReplayWindow): Promise<Uint8Array> => {
     const known = profiles.list.length > MOST_KNOWN_PROFILES ? [] : [...profiles.byHash.keys()];
     const window = { from: slice.from, to: slice.to, ...queries.params };
-    const [newProfiles, sessions] = await Promise.all([
-      store.selectBinary(queries.profiles, { ...window, known }),
-      store.selectBinary(queries.sessions, window),
-    ]);
+    const newProfiles = await store.selectBinary(queries.profiles, { ...window, known });
     // Before the calls query, which asks for the arguments of the profiles that need them, and
     // before the next fetch, which leaves out this slice's profiles too.
     addProfiles(profiles, newProfiles, readsArguments);
-    const calls = await store.selectBinary(
+    return await store.selectBinary(
       queries.calls,
       { ...window, argumentProfiles: profiles.readingArguments },
       "Native",
     );
-    return { sessions, calls };
   };
   let next = slices[0] === undefined ? undefined : fetch(slices[0]);
   for (let index = 0; next !== undefined; index += 1) {
-    const slice = await next;
+    const calls = await next;
     const following = slices[index + 1];
     next = following === undefined ? undefined : fetch(following);
-    yield* assemble(slice.calls, profiles, sessionsOf(slice.sessions), pool, arrays);
+    yield* assemble(calls, profiles, pool, arrays);
   }
 }
 
@@ -271,8 +255,11 @@ async function histogram(
 
 /** Calls per batch handed to the decider: built just before they are decided, so they die young. */
 const BATCH_CALLS = 8_192;
-/** The least bytes a row of the calls query takes (profile, seq, time, session, flags, two empty strings). */
-const LEAST_ROW_BYTES = 35;
+/**
+ * The least bytes a row of the calls query takes: profile, sequence number and time (8 each), its
+ * session's number (1 at least), flags (1), two empty strings (1 each).
+ */
+const LEAST_ROW_BYTES = 28;
 /** The calls query's columns. */
 const CALL_COLUMNS = 7;
 
@@ -285,11 +272,10 @@ const CALL_COLUMNS = 7;
 function* assemble(
   calls: Uint8Array,
   profiles: Profiles,
-  sessions: Sessions,
   pool: RecordedCall[],
   arrays: RowArrays,
 ): Generator<RecordedCall[]> {
-  const rows = indexRows(calls, profiles, sessions, arrays);
+  const rows = indexRows(calls, profiles, arrays);
   for (const order of chainOrders(rows, profiles.instances.size)) {
     let filled = 0;
     // An index loop: iterating a typed array with for-of allocated an iterator result per call.
@@ -341,13 +327,14 @@ function blankCall(): RecordedCall {
  */
 interface RowIndex {
   reader: BinaryReader;
-  sessions: Sessions;
   count: number;
   profile: Int32Array;
   /** Each row's instance number (`Profile.instanceIndex`). */
   instance: Int32Array;
   seq: Float64Array;
   block: Int32Array;
+  /** The row's session: its number in its block's sessions (`BlockColumns.sessions`). */
+  session: Int32Array;
   /** Where the row's call id starts (its length's first byte); 0 for an empty call id. */
   callId: Int32Array;
   /** Where the row's arguments start; 0 when none were read. */
@@ -355,28 +342,28 @@ interface RowIndex {
   blocks: BlockColumns;
 }
 
-/** Per block: its first row and where its fixed-width columns read in place start. */
+/** Per block: its first row, its sessions, and where its fixed-width columns read in place start. */
 interface BlockColumns {
   firstRow: number[];
+  /** The block's dictionary of session ids (ClickHouse's LowCardinality): each decoded once per block. */
+  sessions: string[][];
   at: number[];
-  session: number[];
   flags: number[];
 }
 
-function indexRows(bytes: Uint8Array, profiles: Profiles, sessions: Sessions, arrays: RowArrays): RowIndex {
+function indexRows(bytes: Uint8Array, profiles: Profiles, arrays: RowArrays): RowIndex {
   const rows: RowIndex = {
     reader: new BinaryReader(bytes),
-    sessions,
     count: 0,
     ...arrays.holding(Math.floor(bytes.byteLength / LEAST_ROW_BYTES) + 1),
-    blocks: { firstRow: [], at: [], session: [], flags: [] },
+    blocks: { firstRow: [], sessions: [], at: [], flags: [] },
   };
   const { reader } = rows;
   while (!reader.done) indexBlock(rows, profiles);
   return rows;
 }
 
-type PerRow = Pick<RowIndex, "profile" | "instance" | "seq" | "block" | "callId" | "args">;
+type PerRow = Pick<RowIndex, "profile" | "instance" | "seq" | "block" | "session" | "callId" | "args">;
 
 /**
  * The index's per-row arrays, kept from slice to slice (one slice is indexed at a time) and grown
@@ -393,6 +380,7 @@ class RowArrays {
         instance: new Int32Array(rows),
         seq: new Float64Array(rows),
         block: new Int32Array(rows),
+        session: new Int32Array(rows),
         callId: new Int32Array(rows),
         args: new Int32Array(rows),
       };
@@ -426,7 +414,8 @@ function indexBlock(rows: RowIndex, profiles: Profiles): void {
   nativeColumn(reader, "UInt64");
   for (let row = first; row < first + count; row += 1) rows.seq[row] = reader.uint64();
   blocks.at.push(skipFixed(reader, "Float64", count));
-  blocks.session.push(skipFixed(reader, "UInt64", count));
+  nativeColumn(reader, "LowCardinality(String)");
+  blocks.sessions.push(readLowCardinality(reader, rows.session, first, count));
   blocks.flags.push(skipFixed(reader, "UInt8", count));
   indexStrings(reader, rows.callId, first, count);
   indexStrings(reader, rows.args, first, count);
@@ -485,8 +474,7 @@ function fillCall(call: RecordedCall, rows: RowIndex, row: number, profiles: rea
   const inBlock = row - (blocks.firstRow[block] as number);
   reader.offset = (blocks.at[block] as number) + 8 * inBlock;
   call.at = reader.float64();
-  reader.offset = (blocks.session[block] as number) + 8 * inBlock;
-  call.session = sessionOf(rows.sessions, reader.uint64());
+  call.session = (blocks.sessions[block] as string[])[rows.session[row] as number] as string;
   reader.offset = (blocks.flags[block] as number) + inBlock;
   const flags = reader.uint8();
   call.callId = stringAt(reader, rows.callId[row] as number);
@@ -510,42 +498,6 @@ function stringAt(reader: BinaryReader, start: number): string {
   if (start === 0) return "";
   reader.offset = start;
   return reader.string();
-}
-
-/**
- * The slice's sessions by their hash, and the one asked for last: a session's calls come in runs
- * (each instance's calls in chain order), so most calls need no lookup.
- */
-interface Sessions {
-  byKey: Map<number, string>;
-  lastKey: number;
-  last: string;
-}
-
-function sessionsOf(bytes: Uint8Array): Sessions {
-  const byKey = new Map<number, string>();
-  const reader = new BinaryReader(bytes);
-  while (!reader.done) {
-    const key = reader.uint64();
-    const session = reader.string();
-    if (byKey.has(key)) {
-      // Two sessions with one 53-bit hash in one slice: astronomically unlikely, never a silent mix-up.
-      throw new Error(
-        `replay: two sessions share the hash ${key}; replay this window from --events or --kafka`,
-      );
-    }
-    byKey.set(key, session);
-  }
-  return { byKey, lastKey: -1, last: "" }; // keys are never negative
-}
-
-function sessionOf(sessions: Sessions, key: number): string {
-  if (key === sessions.lastKey) return sessions.last;
-  const session = sessions.byKey.get(key);
-  if (session === undefined) throw new Error(`replay: a stored call has no session (hash ${key})`);
-  sessions.lastKey = key;
-  sessions.last = session;
-  return session;
 }
 
 interface Profiles {
