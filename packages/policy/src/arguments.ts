@@ -2,10 +2,11 @@
  * Argument checks: `deny_if` conditions on `args.*` and a JSON Schema for the arguments.
  * Each compiles to a function that returns the reason a call's arguments are refused, or undefined.
  */
-import { Ajv, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import * as addFormatsModule from "ajv-formats";
+import { createRequire } from "node:module";
+import type { Ajv, ValidateFunction } from "ajv";
+import type { Ajv2019 } from "ajv/dist/2019.js";
+import type { Ajv2020 } from "ajv/dist/2020.js";
+import type addFormatsModule from "ajv-formats";
 import type { ConditionDoc, ConditionOperator } from "./schema.js";
 import { CONDITION_OPERATORS } from "./schema.js";
 
@@ -118,10 +119,27 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   );
 }
 
-// ajv-formats is CommonJS with `exports.default`; under NodeNext ESM interop the callable is `.default`.
-const addFormats = addFormatsModule.default.default;
-
 type SchemaValidator = Pick<Ajv, "compile" | "errorsText">;
+
+/**
+ * ajv takes about 60 ms to load, so it is loaded when the first `args_schema` is compiled, not on
+ * import: gateways and replay workers whose policies have none never pay for it. It is CommonJS,
+ * so `require` loads it as synchronously as compiling a policy is.
+ */
+const require = createRequire(import.meta.url);
+
+function newValidator(dialect: "draft-07" | "2019-09" | "2020-12"): SchemaValidator {
+  const options = { allErrors: false, strict: false, validateSchema: true };
+  const validator =
+    dialect === "draft-07"
+      ? new (require("ajv") as { Ajv: typeof Ajv }).Ajv(options)
+      : dialect === "2019-09"
+        ? new (require("ajv/dist/2019.js") as { Ajv2019: typeof Ajv2019 }).Ajv2019(options)
+        : new (require("ajv/dist/2020.js") as { Ajv2020: typeof Ajv2020 }).Ajv2020(options);
+  // CommonJS with `exports.default`: the module's `default` is the plugin.
+  (require("ajv-formats") as typeof addFormatsModule).default(validator as Ajv);
+  return validator;
+}
 
 /**
  * Which JSON Schema dialect a schema is in, by its `$schema`. Without one, 2020-12: the dialect MCP
@@ -142,14 +160,10 @@ function dialectOf(schema: object): "draft-07" | "2019-09" | "2020-12" {
 /** Validators are created on first use and shared by a compiled policy's schemas. */
 export function createSchemaCompiler(): (id: string, schema: object, reason?: string) => ArgumentCheck {
   const validators = new Map<string, SchemaValidator>();
-  const validatorFor = (dialect: string): SchemaValidator => {
+  const validatorFor = (dialect: "draft-07" | "2019-09" | "2020-12"): SchemaValidator => {
     let validator = validators.get(dialect);
     if (validator === undefined) {
-      const options = { allErrors: false, strict: false, validateSchema: true };
-      if (dialect === "draft-07") validator = new Ajv(options);
-      else if (dialect === "2019-09") validator = new Ajv2019(options);
-      else validator = new Ajv2020(options);
-      addFormats(validator as Ajv);
+      validator = newValidator(dialect);
       validators.set(dialect, validator);
     }
     return validator;

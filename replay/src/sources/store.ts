@@ -16,7 +16,8 @@
  * each instance's chain sequence numbers are dense, so rows are placed by sequence number, which
  * also drops a duplicated row (at-least-once ingest before a merge) onto its twin. No FINAL.
  */
-import { CALL_PROFILE_COLUMNS, type Store } from "@tollgate/store";
+import type { Store } from "@tollgate/store";
+import { CALL_PROFILE_COLUMNS } from "@tollgate/store/schema";
 import type { RecordedCall, RecordedShadow, RecordedVerdict, ReplayWindow } from "../recorded.js";
 import type { ReplaySource } from "../report.js";
 import { type CallSource, locatorKey } from "../run.js";
