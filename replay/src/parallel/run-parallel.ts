@@ -42,9 +42,10 @@ export interface ParallelReplayOptions extends ReplayOptions {
 }
 
 /**
- * A worker takes about 0.7 s to start (loading the policy compiler: zod, ajv), which one thread
- * spends replaying 400–500k calls: on the bench's traffic one day (1.43M calls) ran no faster on two
- * workers than on one thread, the week (10M) a third faster. So each worker gets at least this many.
+ * A worker takes a third to half a second to start (loading its modules, tsx and zod most), which
+ * one thread spends replaying 250–400k calls: on the bench's traffic one day (1.43M calls) ran
+ * slower on two workers than on one thread, the week (10M) about half again as fast. So each
+ * worker gets at least this many.
  */
 const CALLS_PER_WORKER = 1_000_000;
 
