@@ -1,6 +1,6 @@
 /**
  * The store as a worker sees it: each read is sent to the main thread, which owns the store, and
- * its answer comes back by message (RowBinary bytes moved, not copied).
+ * its answer comes back by message (binary answers moved, not copied).
  */
 import type { BinaryFormat, StoreTarget } from "@tollgate/store";
 import type { ReplayStore } from "../sources/store.js";
