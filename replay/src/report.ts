@@ -30,6 +30,8 @@ export interface ReplaySource {
   kind: "clickhouse" | "spool" | "kafka" | "events-file";
   /** What was read: the store and query, the spool directory, the topic and offsets, the file. */
   detail: string;
+  /** Worker threads that read and decided the calls; absent when the replay's own thread did. */
+  threads?: number;
 }
 
 /** Which recorded call an example is: enough to find its event and read it in context. */

@@ -145,6 +145,7 @@ describe("replay on worker threads", () => {
     const parallel = await runParallelReplay(store, { ...options(), threads, callsPerWorker: 1 });
     expect(withoutSource(parallel)).toEqual(withoutSource(sequential));
     expect(parallel.provenance.source.detail).toContain(`shared out to ${threads} threads`);
+    expect(parallel.provenance.source.threads).toBe(threads);
   });
 
   test("a window of one instance replays on this thread", async () => {
@@ -154,12 +155,14 @@ describe("replay on worker threads", () => {
       callsPerWorker: 1,
     });
     expect(filtered.provenance.source.detail).not.toContain("threads");
+    expect(filtered.provenance.source.threads).toBeUndefined();
     expect(filtered.summary.calls).toBeGreaterThan(0);
   });
 
   test("a window too small to be worth a worker's start replays on this thread", async () => {
     const small = await runParallelReplay(store, { ...options(), threads: 4 });
     expect(small.provenance.source.detail).not.toContain("threads");
+    expect(small.provenance.source.threads).toBeUndefined();
     expect(withoutSource(small)).toEqual(withoutSource(sequential));
   });
 

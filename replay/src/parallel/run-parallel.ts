@@ -72,7 +72,11 @@ export async function runParallelReplay(
   const described = source.describe();
   return finishReport(
     builder,
-    { ...described, detail: `${described.detail}, gateway instances shared out to ${shares.length} threads` },
+    {
+      ...described,
+      detail: `${described.detail}, gateway instances shared out to ${shares.length} threads`,
+      threads: shares.length,
+    },
     source,
     options,
   );
