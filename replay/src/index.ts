@@ -14,7 +14,11 @@ export {
   type ReplayObserver,
   type ReplayPolicies,
 } from "./engine.js";
-export { type ParallelReplayOptions, runParallelReplay } from "./parallel/run-parallel.js";
+export {
+  DEFAULT_REPLAY_THREADS,
+  type ParallelReplayOptions,
+  runParallelReplay,
+} from "./parallel/run-parallel.js";
 export type {
   RecordedCall,
   RecordedShadow,

@@ -6,12 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { createKafka, KafkaLogLevel } from "@tollgate/bus";
 import { GATEWAY_VERSION } from "@tollgate/gateway";
 import { type CompiledPolicy, formatProblem, readPolicyFile } from "@tollgate/policy";
 import {
   type CallSource,
+  DEFAULT_REPLAY_THREADS,
   eventsFileSource,
   judge,
   kafkaSource,
@@ -57,17 +57,11 @@ export interface ReplayCommandOptions extends ReplayWindowOptions, ReplaySourceO
   minCoverage: number;
   seed?: number;
   samples?: number;
-  /** Worker threads for a replay from the store (default: DEFAULT_THREADS). */
+  /** Worker threads for a replay from the store (default: DEFAULT_REPLAY_THREADS). */
   threads?: number;
   save?: boolean;
   progress?: boolean;
 }
-
-/**
- * Worker threads of a replay from the store, by default: one per core, since deciding is what
- * bounds a replay; at most 4, so that a gate on a large shared CI runner leaves it cores.
- */
-const DEFAULT_THREADS = Math.min(availableParallelism(), 4);
 
 export interface ReplayOutcome {
   report: ReplayReport;
@@ -135,7 +129,7 @@ async function replayLocally(
     };
     const report = await asUsageError(
       store !== undefined
-        ? runParallelReplay(store, { ...replayOptions, threads: options.threads ?? DEFAULT_THREADS })
+        ? runParallelReplay(store, { ...replayOptions, threads: options.threads ?? DEFAULT_REPLAY_THREADS })
         : runReplay(otherSource(options), replayOptions),
     );
     progress?.done();

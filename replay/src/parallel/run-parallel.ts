@@ -8,6 +8,7 @@
  * The main thread owns the store and answers the workers' reads; with chDB, the engine lives in
  * this process and runs each read on its own threads, so the main thread mostly waits.
  */
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { CompiledPolicy } from "@tollgate/policy";
 import type { ReplayWindow } from "../recorded.js";
@@ -48,6 +49,13 @@ export interface ParallelReplayOptions extends ReplayOptions {
  * worker gets at least this many.
  */
 const CALLS_PER_WORKER = 1_000_000;
+
+/**
+ * Worker threads of a replay from the store when its caller names none (`tollgate replay`, the
+ * API): one per core, since deciding is what bounds a replay; at most 4, so that a gate on a large
+ * shared CI runner leaves it cores.
+ */
+export const DEFAULT_REPLAY_THREADS = Math.min(availableParallelism(), 4);
 
 const WORKER_ENTRY = new URL("./worker-entry.mjs", import.meta.url);
 

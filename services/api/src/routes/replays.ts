@@ -4,9 +4,9 @@
  * judged against the thresholds, saved, and returned.
  */
 import { randomUUID } from "node:crypto";
-import { availableParallelism } from "node:os";
 import { type CompiledPolicy, formatProblem, parsePolicy } from "@tollgate/policy";
 import {
+  DEFAULT_REPLAY_THREADS,
   judge,
   parseThreshold,
   type ReplayFilter,
@@ -23,9 +23,6 @@ import { ApiError, badInput, notFound } from "../errors.js";
 import type { ApiOptions } from "../options.js";
 import { errors, idParams } from "../schemas.js";
 import { parseTime } from "../time.js";
-
-/** Worker threads of a replay: one per core, at most 4 (as `tollgate replay` does). */
-const REPLAY_THREADS = Math.min(availableParallelism(), 4);
 
 /** Stamped on reports the API runs. */
 export const REPLAY_TOLLGATE_VERSION = "0.1.0";
@@ -217,7 +214,7 @@ export async function replayRoutes(api: FastifyInstance, options: ApiOptions): P
         // With several gateway instances in the window, on worker threads: faster, and the API's
         // own thread keeps answering meanwhile.
         const report = await runParallelReplay(store, {
-          threads: REPLAY_THREADS,
+          threads: DEFAULT_REPLAY_THREADS,
           candidate: job.candidate,
           baselines: job.baselines,
           window: job.window,
