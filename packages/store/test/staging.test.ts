@@ -48,6 +48,18 @@ describe("staging files", () => {
     await files.remove();
   });
 
+  test("a payload of many megabytes, a view into a larger buffer, is written whole", async () => {
+    const files = new StagingFiles(parent("large"));
+    const whole = Buffer.alloc(7 * 2 ** 20 + 13);
+    for (let i = 0; i < whole.length; i++) whole[i] = (i * 31 + (i >> 11)) & 0xff;
+    // Ingest hands over a view of pooled row memory, starting anywhere in it.
+    const rows = whole.subarray(4_099, whole.length - 5);
+    await files.withFile(rows, async (path) => {
+      expect(Buffer.compare(readFileSync(path), rows)).toBe(0);
+    });
+    await files.remove();
+  });
+
   test("every insert gets a file of its own, concurrent or not, and no name comes twice", async () => {
     const files = new StagingFiles(parent("concurrent"));
     const paths = await Promise.all(
