@@ -79,7 +79,7 @@ describe.each(targetNames())("migrations on %s", (name) => {
     );
   });
 
-  test("the events table is a ReplacingMergeTree with monthly partitions, dedup window and TTL", async () => {
+  test("the events table is a ReplacingMergeTree with monthly partitions, dedup window, TTL and merge base", async () => {
     const [table] = await rowsOf<{ engine_full: string }>(
       open.target.sql(),
       "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events'",
@@ -87,6 +87,7 @@ describe.each(targetNames())("migrations on %s", (name) => {
     expect(table?.engine_full).toMatch(/^ReplacingMergeTree PARTITION BY toYYYYMM\(time\)/);
     expect(table?.engine_full).toContain("ORDER BY (agent, toDate(time), tool, session_id, time, event_id)");
     expect(table?.engine_full).toContain("non_replicated_deduplication_window = 1000");
+    expect(table?.engine_full).toContain("merge_selector_base = 10");
     expect(await currentRetentionDays(open.target.sql())).toBe(400);
   });
 
