@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Figure } from "./policy.bench.js";
-import { cpuBetween, cpuFigures, readThreadCpu, type ThreadCpu } from "./thread-cpu.js";
+import { ceilingFigures, cpuBetween, cpuFigures, readThreadCpu, type ThreadCpu } from "./thread-cpu.js";
 
 export interface CounterReading {
   instructions: number;
@@ -21,6 +21,8 @@ export interface WorkReading {
   counts: CounterReading | undefined;
   /** Undefined where there is no /proc. */
   cpu: ThreadCpu | undefined;
+  /** Wall-clock seconds of the stretch. */
+  seconds: number;
 }
 
 export interface Counting {
@@ -46,13 +48,15 @@ export async function startCounting(): Promise<Counting> {
   });
   await sleep(ATTACH_MS);
   const cpuAtStart = readThreadCpu();
+  const startedAt = performance.now();
   return {
     async stop() {
       const cpuAtEnd = readThreadCpu();
+      const seconds = (performance.now() - startedAt) / 1000;
       perf.kill("SIGINT");
       await exited;
       const cpu = cpuAtStart && cpuAtEnd ? cpuBetween(cpuAtStart, cpuAtEnd) : undefined;
-      return { counts: parsePerfStat(output), cpu };
+      return { counts: parsePerfStat(output), cpu, seconds };
     },
   };
 }
@@ -78,6 +82,7 @@ export function parsePerfStat(text: string): CounterReading | undefined {
 export function workFigures(reading: WorkReading, units: number, unit: string, label = ""): Figure[] {
   return [
     ...cpuFigures(reading.cpu, units, unit, label),
+    ...ceilingFigures(reading.cpu, units, unit, reading.seconds, label),
     ...countFigures(reading.counts, units, unit, label),
   ];
 }

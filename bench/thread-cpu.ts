@@ -7,6 +7,7 @@
  * it counts no time spent waiting, so it tells where work went when events per second cannot.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import type { Figure } from "./policy.bench.js";
 
 /** Clock ticks per second of /proc's times (USER_HZ): 100 on every Linux Node runs on. */
@@ -96,4 +97,37 @@ export function cpuFigures(cpu: ThreadCpu | undefined, units: number, unit: stri
       note: parts.join(", "),
     },
   ];
+}
+
+/**
+ * The rate every core of the machine would give at this CPU per unit, were they all busy with it,
+ * and how much of that the run reached. The same code's CPU per unit swings with the neighbours'
+ * load (Kafka ingest took 27-30 µs per event in one session and 41-53 µs in the next): below the
+ * ceiling, the pipeline left cores idle; at it, only less CPU per unit or faster cores go further.
+ * The JavaScript thread's busy share says whether it was the one that held the rest back.
+ */
+export function ceilingFigures(
+  cpu: ThreadCpu | undefined,
+  units: number,
+  unit: string,
+  seconds: number,
+  label = "",
+): Figure[] {
+  if (cpu === undefined || units === 0 || cpu.all === 0 || seconds <= 0) return [];
+  const cores = availableParallelism();
+  const ceiling = (cores * units) / cpu.all;
+  const reached = units / seconds / ceiling;
+  const busy = cpu.javascript / seconds;
+  return [
+    {
+      name: `  ${label}${cores} cores' ceiling at this CPU per ${unit}`,
+      value: ceiling,
+      unit: "/s",
+      note: `reached ${percent(reached)} of it; the JavaScript thread was busy ${percent(busy)} of the time`,
+    },
+  ];
+}
+
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)} %`;
 }

@@ -1,7 +1,9 @@
 /** The benchmarks' work counts: perf's CSV output and /proc's CPU times read, and machines that cannot count left out. */
+import { availableParallelism } from "node:os";
 import { expect, test } from "vitest";
 import { parsePerfStat } from "../bench/counters.js";
 import {
+  ceilingFigures,
   cpuBetween,
   cpuFigures,
   kindOf,
@@ -62,4 +64,19 @@ test("this process's CPU by kind of thread: the JavaScript thread's share grows 
   const [figure] = cpuFigures(cpu, 1000, "call");
   expect(figure?.name).toContain("CPU per call");
   expect(figure?.note).toContain("JavaScript thread");
+});
+
+test("the cores' ceiling is what every core would do at the run's CPU per unit, and how much of it the run reached", () => {
+  const cores = availableParallelism();
+  // 100,000 events for 4 s of CPU in all (40 µs each) over a run of 5 s; 2 s of it on the JavaScript thread.
+  const cpu: ThreadCpu = { all: 4, javascript: 2, node: 1, merges: 0.5, clickhouse: 0.5 };
+  const [figure] = ceilingFigures(cpu, 100_000, "event", 5);
+  expect(figure?.name).toBe(`  ${cores} cores' ceiling at this CPU per event`);
+  expect(figure?.value).toBeCloseTo(cores * 25_000);
+  // 20,000 events/s against the ceiling; the JavaScript thread ran 2 s of 5.
+  expect(figure?.note).toBe(
+    `reached ${Math.round((20_000 / (cores * 25_000)) * 100)} % of it; the JavaScript thread was busy 40 % of the time`,
+  );
+  expect(ceilingFigures(undefined, 100_000, "event", 5)).toEqual([]);
+  expect(ceilingFigures(cpu, 0, "event", 5)).toEqual([]);
 });
