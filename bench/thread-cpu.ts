@@ -102,7 +102,7 @@ export function cpuFigures(cpu: ThreadCpu | undefined, units: number, unit: stri
 /**
  * The rate every core of the machine would give at this CPU per unit, were they all busy with it,
  * and how much of that the run reached. The same code's CPU per unit swings with the neighbours'
- * load (Kafka ingest took 27-30 µs per event in one session and 41-53 µs in the next): below the
+ * load (Kafka ingest took 30-34 µs per event in one session and 41-54 µs in the next): below the
  * ceiling, the pipeline left cores idle; at it, only less CPU per unit or faster cores go further.
  * The JavaScript thread's busy share says whether it was the one that held the rest back.
  */
