@@ -96,6 +96,30 @@ describe("spool round trip", () => {
   });
 });
 
+describe("sharing the event loop", () => {
+  test("a large batch lets other work run while its records are handed over", async () => {
+    await withTempSpool(async (spool) => {
+      const events = chainedEvents("gw-a", 1_000);
+      const sink = await SpoolSink.open(spool, { name: "gw-a" });
+      await publishAll((event) => sink.publish(event), events, 256);
+      await sink.close();
+      const reader = await SpoolReader.open(spool);
+      // Work queued once the first record is handed over, as a gateway's request in `tollgate up`
+      // would be: it runs before the batch's last record, not after the whole batch.
+      let handed = 0;
+      let handedWhenOtherWorkRan: number | undefined;
+      await reader.readEach(1_000, () => {
+        if (handed === 0) setImmediate(() => (handedWhenOtherWorkRan = handed));
+        handed += 1;
+      });
+      await reader.close();
+      expect(handed).toBe(1_000);
+      expect(handedWhenOtherWorkRan).toBeGreaterThan(0);
+      expect(handedWhenOtherWorkRan).toBeLessThan(1_000);
+    });
+  });
+});
+
 describe("damage", () => {
   test("a torn tail loses nothing before it, is reported once, and is skipped for good", async () => {
     await withTempSpool(async (spool) => {
