@@ -21,3 +21,4 @@ export {
   TollgateEvent,
 } from "./schema.js";
 export { type EventSink, MemorySink } from "./sink.js";
+export { prepareEventChecks } from "./validate.js";

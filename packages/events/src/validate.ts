@@ -18,6 +18,15 @@ export function isEventInPlace(value: unknown): value is TollgateEvent {
   return compiled(value);
 }
 
+/**
+ * Compiles the check now rather than at the first event read. Compiling takes about 0.2 s of the
+ * event loop; a reader that starts beside a server (ingest in `tollgate up`, beside the gateway)
+ * does it before the server takes calls, so that no call waits on it.
+ */
+export function prepareEventChecks(): void {
+  compiled ??= compile();
+}
+
 function compile(): ValidateFunction {
   const ajv = new Ajv({
     // The event's type picks its branch, so only that branch's keys are checked and dropped: with

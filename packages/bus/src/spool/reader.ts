@@ -7,6 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { prepareEventChecks } from "@tollgate/events";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { SpoolLockedError } from "./errors.js";
 import { START_OF_WRITER, WriterFeed } from "./feed.js";
@@ -45,6 +46,8 @@ export class SpoolReader {
 
   /** Takes the spool's reader lock (SpoolLockedError if a live process holds it) and resumes. */
   static async open(directory: string): Promise<SpoolReader> {
+    // A reader may start beside a server (ingest in `tollgate up`): compile now, not at a call.
+    prepareEventChecks();
     await mkdir(directory, { recursive: true });
     const lockFile = await takeReaderLock(directory);
     try {
