@@ -128,7 +128,10 @@ type SchemaValidator = Pick<Ajv, "compile" | "errorsText">;
  */
 const require = createRequire(import.meta.url);
 
-function newValidator(dialect: "draft-07" | "2019-09" | "2020-12"): SchemaValidator {
+/** The JSON Schema dialects argument schemas may be written in (`dialectOf`). */
+type Dialect = "draft-07" | "2019-09" | "2020-12";
+
+function newValidator(dialect: Dialect): SchemaValidator {
   const options = { allErrors: false, strict: false, validateSchema: true };
   const validator =
     dialect === "draft-07"
@@ -146,7 +149,7 @@ function newValidator(dialect: "draft-07" | "2019-09" | "2020-12"): SchemaValida
  * takes as the default for tool schemas. Each dialect has its own validator, because keywords differ
  * (`items` as a list in draft-07 is `prefixItems` in 2020-12).
  */
-function dialectOf(schema: object): "draft-07" | "2019-09" | "2020-12" {
+function dialectOf(schema: object): Dialect {
   const declared = (schema as { $schema?: unknown }).$schema;
   if (declared === undefined) return "2020-12";
   if (typeof declared === "string") {
@@ -159,8 +162,8 @@ function dialectOf(schema: object): "draft-07" | "2019-09" | "2020-12" {
 
 /** Validators are created on first use and shared by a compiled policy's schemas. */
 export function createSchemaCompiler(): (id: string, schema: object, reason?: string) => ArgumentCheck {
-  const validators = new Map<string, SchemaValidator>();
-  const validatorFor = (dialect: "draft-07" | "2019-09" | "2020-12"): SchemaValidator => {
+  const validators = new Map<Dialect, SchemaValidator>();
+  const validatorFor = (dialect: Dialect): SchemaValidator => {
     let validator = validators.get(dialect);
     if (validator === undefined) {
       validator = newValidator(dialect);
