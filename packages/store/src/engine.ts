@@ -27,7 +27,8 @@ export type RawInsert = (
 
 /** Rows already in RowBinary, laid out as `layout` says. */
 export interface RowBinary {
-  payload: Uint8Array;
+  /** The bytes, in parts read one after the other. */
+  parts: readonly Uint8Array[];
   layout: RowLayout;
 }
 
@@ -131,7 +132,7 @@ export async function openChdbEngine(directory: string): Promise<Engine> {
     });
   };
   const insertRowBinary: RowBinaryInsert = (table, rows, settings) =>
-    staging.withFile(rows.payload, async (file) => {
+    staging.withFile(rows.parts, async (file) => {
       await client.command({
         query: insertFromFile(table, rows.layout, file),
         clickhouse_settings: { ...settings, insert_deduplication_token: tokenFor(rows, settings) },
@@ -166,7 +167,8 @@ function insertFromFile(table: string, layout: RowLayout, file: string): string 
  */
 function tokenFor(rows: RowBinary, settings: InsertSettings): string {
   if (settings.insert_deduplication_token !== "") return settings.insert_deduplication_token;
-  const hash = createHash("sha256").update(rows.layout.structure).update(rows.payload);
+  const hash = createHash("sha256").update(rows.layout.structure);
+  for (const part of rows.parts) hash.update(part);
   return `rows-sha256-${hash.digest("hex")}`;
 }
 

@@ -28,7 +28,10 @@ export class RowBuffers {
    * read them again. Rows this pool did not encode are left alone.
    */
   giveBack(rows: EventRows): void {
-    const memory = rows.payload.buffer;
+    for (const part of rows.parts) this.giveBackMemory(part.buffer);
+  }
+
+  private giveBackMemory(memory: ArrayBufferLike): void {
     if (!(memory instanceof ArrayBuffer) || !this.lent.has(memory)) return;
     this.lent.delete(memory);
     if (this.freeBytes + memory.byteLength > KEPT_BYTES) return;

@@ -25,15 +25,18 @@ export class StagingFiles {
 
   constructor(private readonly parent: string = tmpdir()) {}
 
-  /** Writes `bytes` to a new file, gives its path to `use`, and removes it once `use` settles. */
-  async withFile<T>(bytes: Uint8Array, use: (path: string) => Promise<T>): Promise<T> {
+  /**
+   * Writes `parts`, one after the other, to a new file, gives its path to `use`, and removes it
+   * once `use` settles.
+   */
+  async withFile<T>(parts: readonly Uint8Array[], use: (path: string) => Promise<T>): Promise<T> {
     const opened = this.openDirectory();
     const directory = await opened;
     this.written += 1;
     const path = join(directory, `rows-${this.written}.bin`);
     let result: T;
     try {
-      await writeWhole(path, bytes).catch((error: unknown) => {
+      await writeWhole(path, parts).catch((error: unknown) => {
         // The directory was removed behind the store's back (a temp cleaner, after a long idle
         // spell): this insert fails, and the next one (ingest retries) makes a new directory.
         if (isNotFound(error) && this.directory === opened) this.directory = undefined;
@@ -70,24 +73,40 @@ export class StagingFiles {
 }
 
 /**
- * A new file (exclusive, 0600) holding `bytes`, written in one request. fs's `writeFile` writes in
- * chunks of 512 KiB, each a turn of the event loop: an insert of 22,000 events (about 31 MB) took
- * 62 turns, and with ingest's JavaScript thread parsing a Kafka fetch for 0.5–1 s at a time, writing
- * the file took up to 1.2 s before ClickHouse could start on it (docs/PERFORMANCE.md, pipeline,
- * tenth session).
+ * A new file (exclusive, 0600) holding `parts`, written in one request (`writev`). fs's `writeFile`
+ * writes in chunks of 512 KiB, each a turn of the event loop: an insert of 22,000 events (about
+ * 31 MB) took 62 turns, and with ingest's JavaScript thread parsing a Kafka fetch for 0.5–1 s at a
+ * time, writing the file took up to 1.2 s before ClickHouse could start on it (docs/PERFORMANCE.md,
+ * pipeline, tenth session).
  */
-async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
+async function writeWhole(path: string, parts: readonly Uint8Array[]): Promise<void> {
   const file = await open(path, "wx", 0o600);
   try {
-    // One write takes the whole buffer, but the kernel may write less (a full disk, a signal).
-    for (let at = 0; at < bytes.byteLength; ) {
-      const { bytesWritten } = await file.write(bytes, at);
+    // One request takes every part, but the kernel may write less (a full disk, a signal).
+    let left = parts.filter((part) => part.byteLength > 0);
+    let at = 0;
+    while (left.length > 0) {
+      const { bytesWritten } = await file.writev(left);
       if (bytesWritten === 0) throw new Error(`writing ${path}: the disk took no bytes at ${at}`);
       at += bytesWritten;
+      left = partsAfter(left, bytesWritten);
     }
   } finally {
     await file.close();
   }
+}
+
+/** What is left of `parts` once their first `written` bytes are written (exported for its test). */
+export function partsAfter(parts: readonly Uint8Array[], written: number): Uint8Array[] {
+  let skip = written;
+  let index = 0;
+  while (index < parts.length && skip >= (parts[index] as Uint8Array).byteLength) {
+    skip -= (parts[index] as Uint8Array).byteLength;
+    index += 1;
+  }
+  const rest = parts.slice(index);
+  if (rest.length > 0 && skip > 0) rest[0] = (rest[0] as Uint8Array).subarray(skip);
+  return rest;
 }
 
 const DIRECTORY_PREFIX = "tollgate-insert-";

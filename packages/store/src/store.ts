@@ -253,10 +253,10 @@ export async function insertThroughClient(
   rows: EventRows,
   settings: InsertSettings,
 ): Promise<void> {
-  const { buffer, byteOffset, byteLength } = rows.payload;
+  const body = rows.parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength));
   const result = await client.exec({
     query: `INSERT INTO events (${rows.layout.columns.join(", ")}) FORMAT RowBinary`,
-    values: Readable.from([Buffer.from(buffer, byteOffset, byteLength)], { objectMode: false }),
+    values: Readable.from(body, { objectMode: false }),
     clickhouse_settings: settings,
   });
   // The answer holds nothing to read; reading it to its end gives the connection back.

@@ -5,7 +5,7 @@
 import type { TollgateEvent } from "@tollgate/events";
 import { describe, expect, test } from "vitest";
 import { recentHour, TestGateway } from "../../../test/support/recorded-events.js";
-import { eventRows, RowBuffers } from "../src/index.js";
+import { concatRows, eventRows, RowBuffers } from "../src/index.js";
 
 function traffic(calls: number, tool: string): TollgateEvent[] {
   const gateway = new TestGateway();
@@ -22,8 +22,8 @@ describe("RowBuffers", () => {
     buffers.giveBack(first);
     const later = traffic(150, "k8s_get");
     const reused = eventRows(later, buffers);
-    expect(reused.payload.buffer).toBe(first.payload.buffer);
-    expect(Buffer.from(reused.payload)).toEqual(Buffer.from(eventRows(later).payload));
+    expect(reused.parts[0]?.buffer).toBe(first.parts[0]?.buffer);
+    expect(Buffer.concat(reused.parts)).toEqual(Buffer.concat(eventRows(later).parts));
   });
 
   test("memory goes back once: a second give-back of the same rows is ignored", () => {
@@ -33,8 +33,8 @@ describe("RowBuffers", () => {
     buffers.giveBack(rows);
     const one = buffers.take(1024);
     const two = buffers.take(1024);
-    expect(one.buffer).toBe(rows.payload.buffer);
-    expect(two.buffer).not.toBe(rows.payload.buffer);
+    expect(one.buffer).toBe(rows.parts[0]?.buffer);
+    expect(two.buffer).not.toBe(rows.parts[0]?.buffer);
   });
 
   test("rows the pool did not encode stay out of it", () => {
@@ -42,23 +42,31 @@ describe("RowBuffers", () => {
     const elsewhere = eventRows(traffic(10, "k8s_get"));
     buffers.giveBack(elsewhere);
     buffers.giveBack(eventRows(traffic(10, "k8s_get"), new RowBuffers()));
-    expect(buffers.take(1024).buffer).not.toBe(elsewhere.payload.buffer);
+    expect(buffers.take(1024).buffer).not.toBe(elsewhere.parts[0]?.buffer);
   });
 
   test("a buffer too small for the rows asked for is not handed out", () => {
     const buffers = new RowBuffers();
     const small = buffers.take(64 * 1024);
-    buffers.giveBack({ payload: small.subarray(0, 10), count: 0, layout: eventRows([]).layout });
+    buffers.giveBack({ parts: [small.subarray(0, 10)], count: 0, layout: eventRows([]).layout });
     expect(buffers.take(128 * 1024).buffer).not.toBe(small.buffer);
     expect(buffers.take(32 * 1024).buffer).toBe(small.buffer);
+  });
+
+  test("joined rows give back every part's memory", () => {
+    const buffers = new RowBuffers();
+    const parts = [eventRows(traffic(10, "k8s_get"), buffers), eventRows(traffic(10, "k8s_list"), buffers)];
+    const memory = parts.map((rows) => rows.parts[0]?.buffer);
+    buffers.giveBack(concatRows(parts));
+    expect(new Set([buffers.take(1024).buffer, buffers.take(1024).buffer])).toEqual(new Set(memory));
   });
 
   test("it keeps at most 128 MiB: memory given back beyond that is left to the collector", () => {
     const buffers = new RowBuffers();
     const [a, b] = [buffers.take(100 * 2 ** 20), buffers.take(100 * 2 ** 20)];
     const layout = eventRows([]).layout;
-    buffers.giveBack({ payload: a.subarray(0, 1), count: 1, layout });
-    buffers.giveBack({ payload: b.subarray(0, 1), count: 1, layout });
+    buffers.giveBack({ parts: [a.subarray(0, 1)], count: 1, layout });
+    buffers.giveBack({ parts: [b.subarray(0, 1)], count: 1, layout });
     expect(buffers.take(100 * 2 ** 20).buffer).toBe(a.buffer);
     expect(buffers.take(100 * 2 ** 20).buffer).not.toBe(b.buffer);
   });

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { recentHour, TestGateway, uniqueName } from "../../../test/support/recorded-events.js";
 import { eventRows, openStore, type Store, StoreUnavailableError } from "../src/index.js";
-import { StagingFiles } from "../src/staging.js";
+import { partsAfter, StagingFiles } from "../src/staging.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "tollgate-staging-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ describe("staging files", () => {
   test("a file holds the bytes in a private directory while it is used, and is gone after", async () => {
     const files = new StagingFiles(parent("use"));
     const bytes = Buffer.from([0, 1, 2, 0xff, 0x80]);
-    const seen = await files.withFile(bytes, async (path) => {
+    const seen = await files.withFile([bytes], async (path) => {
       expect(readFileSync(path)).toEqual(bytes);
       expect(statSync(join(path, "..")).mode & 0o777).toBe(0o700);
       expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -54,24 +54,50 @@ describe("staging files", () => {
     for (let i = 0; i < whole.length; i++) whole[i] = (i * 31 + (i >> 11)) & 0xff;
     // Ingest hands over a view of pooled row memory, starting anywhere in it.
     const rows = whole.subarray(4_099, whole.length - 5);
-    await files.withFile(rows, async (path) => {
+    await files.withFile([rows], async (path) => {
       expect(Buffer.compare(readFileSync(path), rows)).toBe(0);
     });
     await files.remove();
+  });
+
+  test("parts, empty ones among them, are written one after the other", async () => {
+    const files = new StagingFiles(parent("parts"));
+    const whole = Buffer.alloc(3 * 2 ** 20 + 7);
+    for (let i = 0; i < whole.length; i++) whole[i] = (i * 17 + (i >> 9)) & 0xff;
+    // As Kafka ingest joins partition batches: views of several buffers, some holding no rows.
+    const cuts = [0, 0, 5, 2 ** 20, 2 ** 20, 2 ** 21 + 3, whole.length];
+    const parts = cuts.slice(1).map((end, index) => Buffer.from(whole.subarray(cuts[index], end)));
+    await files.withFile(parts, async (path) => {
+      expect(Buffer.compare(readFileSync(path), whole)).toBe(0);
+    });
+    await files.withFile([Buffer.alloc(0)], async (path) => {
+      expect(readFileSync(path)).toHaveLength(0);
+    });
+    await files.remove();
+  });
+
+  test("after a short write, what is left starts at the first byte not written", () => {
+    const parts = [Buffer.from("abc"), Buffer.from("de"), Buffer.from("fghi")];
+    const text = (rest: Uint8Array[]) => rest.map((part) => Buffer.from(part).toString()).join("|");
+    expect(text(partsAfter(parts, 0))).toBe("abc|de|fghi");
+    expect(text(partsAfter(parts, 2))).toBe("c|de|fghi");
+    expect(text(partsAfter(parts, 3))).toBe("de|fghi");
+    expect(text(partsAfter(parts, 6))).toBe("ghi");
+    expect(partsAfter(parts, 9)).toEqual([]);
   });
 
   test("every insert gets a file of its own, concurrent or not, and no name comes twice", async () => {
     const files = new StagingFiles(parent("concurrent"));
     const paths = await Promise.all(
       [1, 2, 3].map((n) =>
-        files.withFile(Buffer.from([n]), async (path) => {
+        files.withFile([Buffer.from([n])], async (path) => {
           await new Promise((resolve) => setTimeout(resolve, 10));
           expect(readFileSync(path)).toEqual(Buffer.from([n]));
           return path;
         }),
       ),
     );
-    const later = await files.withFile(Buffer.from([4]), async (path) => path);
+    const later = await files.withFile([Buffer.from([4])], async (path) => path);
     expect(new Set([...paths, later]).size).toBe(4);
     await files.remove();
   });
@@ -81,7 +107,7 @@ describe("staging files", () => {
     let used = "";
     const failure = new Error("ClickHouse said no");
     await expect(
-      files.withFile(Buffer.from("rows"), async (path) => {
+      files.withFile([Buffer.from("rows")], async (path) => {
         used = path;
         throw failure;
       }),
@@ -93,10 +119,10 @@ describe("staging files", () => {
   test("a directory removed behind its back fails one insert, and the next makes a new one", async () => {
     const where = parent("cleaned");
     const files = new StagingFiles(where);
-    await files.withFile(Buffer.from("rows"), async () => undefined);
+    await files.withFile([Buffer.from("rows")], async () => undefined);
     rmSync(onlyEntry(where), { recursive: true });
-    await expect(files.withFile(Buffer.from("rows"), async () => undefined)).rejects.toThrow(/ENOENT/);
-    const bytes = await files.withFile(Buffer.from("rows"), async (path) => readFileSync(path));
+    await expect(files.withFile([Buffer.from("rows")], async () => undefined)).rejects.toThrow(/ENOENT/);
+    const bytes = await files.withFile([Buffer.from("rows")], async (path) => readFileSync(path));
     expect(bytes).toEqual(Buffer.from("rows"));
     expect(statSync(onlyEntry(where)).mode & 0o777).toBe(0o700);
     await files.remove();
@@ -105,11 +131,11 @@ describe("staging files", () => {
   test("remove deletes the directory; later inserts are refused", async () => {
     const where = parent("remove");
     const files = new StagingFiles(where);
-    await files.withFile(Buffer.from("rows"), async () => undefined);
+    await files.withFile([Buffer.from("rows")], async () => undefined);
     expect(readdirSync(where)).toHaveLength(1);
     await files.remove();
     expect(readdirSync(where)).toEqual([]);
-    await expect(files.withFile(Buffer.from("rows"), async () => undefined)).rejects.toThrow(
+    await expect(files.withFile([Buffer.from("rows")], async () => undefined)).rejects.toThrow(
       StoreUnavailableError,
     );
   });
@@ -131,7 +157,7 @@ describe("staging files", () => {
     mkdirSync(oddName);
 
     const files = new StagingFiles(where);
-    const used = await files.withFile(Buffer.from([1]), async (path) => join(path, ".."));
+    const used = await files.withFile([Buffer.from([1])], async (path) => join(path, ".."));
     expect(() => statSync(leftover)).toThrow(/ENOENT/);
     expect(statSync(running).isDirectory()).toBe(true);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
@@ -144,7 +170,7 @@ describe("staging files", () => {
 
   test("a temp directory file() would read as a glob is refused, not guessed at", async () => {
     const files = new StagingFiles(join(scratch, "odd{name}"));
-    await expect(files.withFile(Buffer.from("rows"), async () => undefined)).rejects.toThrow(
+    await expect(files.withFile([Buffer.from("rows")], async () => undefined)).rejects.toThrow(
       /reads as a glob: set TMPDIR/,
     );
   });
@@ -182,7 +208,8 @@ describe("a chDB store's staging files", () => {
   test("rows ClickHouse cannot read fail the insert loudly, store nothing and leave no file", async () => {
     const events = someEvents();
     const rows = eventRows(events);
-    const truncated = { ...rows, payload: rows.payload.subarray(0, rows.payload.length - 5) };
+    const [payload] = rows.parts as [Uint8Array];
+    const truncated = { ...rows, parts: [payload.subarray(0, payload.length - 5)] };
     const deduplicationToken = uniqueName("range");
     await expect(store.insertRows(truncated, { deduplicationToken })).rejects.toThrow(/Cannot read all data/);
     expect(await store.countEvents({ instance: events[0]!.gateway.instance })).toBe(0);

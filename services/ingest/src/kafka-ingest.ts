@@ -59,7 +59,7 @@ export async function ingestFromKafka(
   let stopping = false;
   const rowBuffers = new RowBuffers();
   const batchContext: BatchContext = { ...context, rowBuffers, stopping: () => stopping };
-  const groups = new BatchGroups<EncodedBatch>((batches) => storeGroup(batchContext, batches, rowBuffers));
+  const groups = new BatchGroups<EncodedBatch>((batches) => storeGroup(batchContext, batches));
   let finished: () => void = () => {};
   let crashed: (error: Error) => void = () => {};
   // Settles on stop, and fails when the consumer crashes for good (kafkajs will not restart it), so
@@ -115,26 +115,17 @@ function encodeEvents(messages: number, rowBuffers: RowBuffers): EventCollector<
 }
 
 /**
- * A group's batches as one insert. Their own rows go back to the pool only once the insert is
- * acknowledged: until then a failed group could be handed over again, rows and all.
+ * A group's batches as one insert. storeBatch gives their rows' memory back to the pool only once
+ * the insert is acknowledged: until then a failed group could be handed over again, rows and all.
  */
-async function storeGroup(
-  context: BatchContext,
-  batches: readonly EncodedBatch[],
-  rowBuffers: RowBuffers,
-): Promise<void> {
+async function storeGroup(context: BatchContext, batches: readonly EncodedBatch[]): Promise<void> {
   const batch: Batch = {
-    rows: concatRows(
-      batches.map((member) => member.rows),
-      rowBuffers,
-    ),
+    rows: concatRows(batches.map((member) => member.rows)),
     createdAt: batches.flatMap((member) => member.createdAt),
     deadLetters: [], // the consumer dead-letters poison to the Kafka dead-letter topic itself
     token: tokenOf(batches),
   };
   await storeBatch(context, batch);
-  // storeBatch gave back the joined rows; a lone batch's rows are those same rows.
-  for (const member of batches) if (member.rows !== batch.rows) rowBuffers.giveBack(member.rows);
 }
 
 /** The offset ranges the group holds, named; the same ranges in any order give the same token. */
