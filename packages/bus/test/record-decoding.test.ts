@@ -1,7 +1,8 @@
 /**
  * kafkajs's record decoder, as patches/kafkajs+2.2.4.patch changes it: the same records, offsets,
  * timestamps and headers as kafkajs decoded them, in the cases the patch's fast paths leave to
- * kafkajs's own arithmetic (values beyond 2^53, negative deltas) and in its header edge cases. The
+ * kafkajs's own arithmetic (values beyond 2^53, negative deltas) and in its header edge cases;
+ * headers are decoded when first read. The
  * test reaches into kafkajs's protocol modules because that is what the patch changes; the Kafka
  * tests (sink, consumer, ingest) cover the same decoder against the real broker.
  */
@@ -135,6 +136,21 @@ describe("kafkajs's record decoder, patched", () => {
     expect(text(headers.toString as unknown as Buffer)).toBe("not the prototype's");
     expect(text(Object.getOwnPropertyDescriptor(headers, "__proto__")?.value)).toBe("an own key");
     expect(String(record?.key)).toBe("session-1");
+  });
+
+  test("headers are decoded when first read, and a consumer may replace them", async () => {
+    const records = await roundTrip(0n, 0n, [
+      { offsetDelta: 0, timestampDelta: 0, value, headers: { a: "1" } },
+      { offsetDelta: 1, timestampDelta: 0, value, headers: { b: "2" } },
+    ]);
+    const [first, second] = records as [DecodedRecord, DecodedRecord];
+    expect(String(first.headers.a)).toBe("1");
+    expect(first.headers).toBe(first.headers); // decoded once
+    second.headers = { replaced: Buffer.from("yes") };
+    expect(Object.keys(second.headers)).toEqual(["replaced"]);
+    // An accessor of the record, not an own property: a spread copy leaves it out.
+    expect("headers" in first).toBe(true);
+    expect(Object.keys(first)).not.toContain("headers");
   });
 
   test("a record without key, value or headers", async () => {
