@@ -9,7 +9,15 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Figure } from "./policy.bench.js";
-import { ceilingFigures, cpuBetween, cpuFigures, readThreadCpu, type ThreadCpu } from "./thread-cpu.js";
+import {
+  ceilingFigures,
+  cpuBetween,
+  cpuFigures,
+  readMachineTicks,
+  readThreadCpu,
+  stealBetween,
+  type ThreadCpu,
+} from "./thread-cpu.js";
 
 export interface CounterReading {
   instructions: number;
@@ -23,6 +31,8 @@ export interface WorkReading {
   cpu: ThreadCpu | undefined;
   /** Wall-clock seconds of the stretch. */
   seconds: number;
+  /** The share of the machine's time the host gave to other guests; undefined where there is no /proc. */
+  steal: number | undefined;
 }
 
 export interface Counting {
@@ -48,15 +58,18 @@ export async function startCounting(): Promise<Counting> {
   });
   await sleep(ATTACH_MS);
   const cpuAtStart = readThreadCpu();
+  const machineAtStart = readMachineTicks();
   const startedAt = performance.now();
   return {
     async stop() {
       const cpuAtEnd = readThreadCpu();
+      const machineAtEnd = readMachineTicks();
       const seconds = (performance.now() - startedAt) / 1000;
       perf.kill("SIGINT");
       await exited;
       const cpu = cpuAtStart && cpuAtEnd ? cpuBetween(cpuAtStart, cpuAtEnd) : undefined;
-      return { counts: parsePerfStat(output), cpu, seconds };
+      const steal = machineAtStart && machineAtEnd ? stealBetween(machineAtStart, machineAtEnd) : undefined;
+      return { counts: parsePerfStat(output), cpu, seconds, steal };
     },
   };
 }
@@ -82,7 +95,7 @@ export function parsePerfStat(text: string): CounterReading | undefined {
 export function workFigures(reading: WorkReading, units: number, unit: string, label = ""): Figure[] {
   return [
     ...cpuFigures(reading.cpu, units, unit, label),
-    ...ceilingFigures(reading.cpu, units, unit, reading.seconds, label),
+    ...ceilingFigures(reading.cpu, units, unit, reading.seconds, label, reading.steal),
     ...countFigures(reading.counts, units, unit, label),
   ];
 }

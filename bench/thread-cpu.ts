@@ -68,6 +68,39 @@ export function readThreadCpu(): ThreadCpu | undefined {
   }
 }
 
+/** The machine's CPU ticks since boot, all cores together: all of them, and those stolen. */
+export interface MachineTicks {
+  total: number;
+  steal: number;
+}
+
+/**
+ * `/proc/stat`'s first line (`cpu user nice system idle iowait irq softirq steal …`): steal is
+ * time the hypervisor gave this machine's virtual cores to other guests. Undefined without /proc.
+ */
+export function readMachineTicks(): MachineTicks | undefined {
+  try {
+    return parseMachineTicks(readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "");
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseMachineTicks(line: string): MachineTicks {
+  const [label, ...fields] = line.trim().split(/\s+/);
+  const ticks = fields.slice(0, 8).map(Number);
+  if (label !== "cpu" || ticks.length < 8 || !ticks.every(Number.isFinite)) {
+    throw new Error(`not /proc/stat's cpu line: ${line.slice(0, 80)}`);
+  }
+  return { total: ticks.reduce((sum, value) => sum + value, 0), steal: ticks[7] as number };
+}
+
+/** The share of the machine's time stolen between two readings (0 when no time passed). */
+export function stealBetween(start: MachineTicks, end: MachineTicks): number {
+  const total = end.total - start.total;
+  return total > 0 ? (end.steal - start.steal) / total : 0;
+}
+
 export function cpuBetween(start: ThreadCpu, end: ThreadCpu): ThreadCpu {
   return {
     all: end.all - start.all,
@@ -104,7 +137,9 @@ export function cpuFigures(cpu: ThreadCpu | undefined, units: number, unit: stri
  * and how much of that the run reached. The same code's CPU per unit swings with the neighbours'
  * load (Kafka ingest took 30-34 µs per event in one session and 41-54 µs in the next): below the
  * ceiling, the pipeline left cores idle; at it, only less CPU per unit or faster cores go further.
- * The JavaScript thread's busy share says whether it was the one that held the rest back.
+ * The JavaScript thread's busy share says whether it was the one that held the rest back, and the
+ * time stolen by the host's other guests (`steal`, where known) whether the cores were there at all:
+ * in the eleventh session's runs it swung from 0 to 37 % within one bench run.
  */
 export function ceilingFigures(
   cpu: ThreadCpu | undefined,
@@ -112,6 +147,7 @@ export function ceilingFigures(
   unit: string,
   seconds: number,
   label = "",
+  steal?: number,
 ): Figure[] {
   if (cpu === undefined || units === 0 || cpu.all === 0 || seconds <= 0) return [];
   const cores = availableParallelism();
@@ -123,7 +159,9 @@ export function ceilingFigures(
       name: `  ${label}${cores} cores' ceiling at this CPU per ${unit}`,
       value: ceiling,
       unit: "/s",
-      note: `reached ${percent(reached)} of it; the JavaScript thread was busy ${percent(busy)} of the time`,
+      note:
+        `reached ${percent(reached)} of it; the JavaScript thread was busy ${percent(busy)} of the time` +
+        (steal === undefined ? "" : `; ${percent(steal)} of the cores' time was stolen by other guests`),
     },
   ];
 }

@@ -7,8 +7,11 @@ import {
   cpuBetween,
   cpuFigures,
   kindOf,
+  parseMachineTicks,
   parseStat,
+  readMachineTicks,
   readThreadCpu,
+  stealBetween,
   type ThreadCpu,
 } from "../bench/thread-cpu.js";
 
@@ -77,6 +80,19 @@ test("the cores' ceiling is what every core would do at the run's CPU per unit, 
   expect(figure?.note).toBe(
     `reached ${Math.round((20_000 / (cores * 25_000)) * 100)} % of it; the JavaScript thread was busy 40 % of the time`,
   );
+  const [stolen] = ceilingFigures(cpu, 100_000, "event", 5, "", 0.126);
+  expect(stolen?.note).toMatch(/; 13 % of the cores' time was stolen by other guests$/);
   expect(ceilingFigures(undefined, 100_000, "event", 5)).toEqual([]);
   expect(ceilingFigures(cpu, 0, "event", 5)).toEqual([]);
+});
+
+test("the machine's stolen time: /proc/stat's cpu line read, and the share stolen between two readings", () => {
+  // user nice system idle iowait irq softirq steal guest guest_nice
+  const start = parseMachineTicks("cpu  100 0 50 800 10 0 5 35 0 0");
+  expect(start).toEqual({ total: 1000, steal: 35 });
+  const end = parseMachineTicks("cpu  300 0 90 1300 10 0 5 95 0 0");
+  expect(stealBetween(start, end)).toBeCloseTo(60 / 800);
+  expect(stealBetween(start, start)).toBe(0);
+  expect(() => parseMachineTicks("cpu0 1 2 3")).toThrow("not /proc/stat's cpu line");
+  expect(readMachineTicks()?.total).toBeGreaterThan(0); // Linux here: /proc is there
 });
