@@ -2,6 +2,7 @@
  * The tollgate command line. Each subcommand is a thin shell: parse options, call a package,
  * print, return an exit code (see exit-codes.ts).
  */
+import { DEFAULT_SPOOL_BATCH_SIZE } from "@tollgate/ingest";
 import { Command, CommanderError, Option } from "commander";
 import { addApiCommand } from "./commands/api.js";
 import { listApprovals, resolveApproval } from "./commands/approvals.js";
@@ -185,7 +186,9 @@ function addIngestCommand(program: Command, output: Output, setExitCode: (code: 
     .option("--dead-letters <file>", "where messages that are not events go (JSON lines, with their origin)")
     .option("--metrics <host:port>", "serve Prometheus metrics (throughput, lag, retries) here")
     .addOption(
-      new Option("--batch-size <n>", "events per ClickHouse insert").default(5000).argParser(positiveInteger),
+      new Option("--batch-size <n>", "events per ClickHouse insert from the spool, at most")
+        .default(DEFAULT_SPOOL_BATCH_SIZE)
+        .argParser(positiveInteger),
     )
     .exitOverride()
     .action(async (options) => setExitCode(await ingestCommand(options, output)));

@@ -2,7 +2,12 @@
 export { type DeadLetter, type DeadLetterSink, JsonlDeadLetters } from "./dead-letters.js";
 export { ingestFromKafka, type KafkaIngestOptions } from "./kafka-ingest.js";
 export { IngestMetrics } from "./metrics.js";
-export { ingestFromSpool, type RunningIngest, type SpoolIngestOptions } from "./spool-ingest.js";
+export {
+  DEFAULT_SPOOL_BATCH_SIZE,
+  ingestFromSpool,
+  type RunningIngest,
+  type SpoolIngestOptions,
+} from "./spool-ingest.js";
 export {
   type Batch,
   type BatchContext,
